@@ -1,0 +1,8 @@
+//go:build !linux
+
+package udpbatch
+
+// testModes lists the only mode off Linux.
+var testModes = []testMode{
+	{ModeSingle, Options{}},
+}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/rtpstream/rtpstream/mjpeg"
+)
+
+// PatternName is the path of the built-in test pattern.
+const PatternName = "/test"
+
+// Pattern geometry: cli.md fixes 640x480 at 30 fps, baseline 4:2:0.
+const (
+	patternWidth   = 640
+	patternHeight  = 480
+	patternQuality = 80
+)
+
+// catalog maps request paths to streams. It is built once at start-up and
+// never changes, so lookups need no lock. Only files found under the media
+// folder (symlinks resolved and confined to it) are entries: a request path
+// is looked up, never opened, which makes traversal impossible by
+// construction.
+type catalog struct {
+	streams map[string]*Stream
+}
+
+// mediaExt reports whether a file name has one of the served extensions.
+func mediaExt(name string) bool {
+	switch filepath.Ext(name) {
+	case ".mjpeg", ".mjpg", ".Mjpeg", ".MJPEG":
+		return true
+	}
+	return false
+}
+
+// findMedia lists the frame files under dir as (stream name, file path),
+// skipping anything whose real location is outside dir.
+func findMedia(dir string) ([][2]string, error) {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("media folder: %w", err)
+	}
+	root, err = filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("media folder: %w", err)
+	}
+	var out [][2]string
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !mediaExt(d.Name()) {
+			return nil
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil // dangling symlink: not a stream
+		}
+		if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil // leaves the media folder
+		}
+		if st, err := os.Stat(real); err != nil || !st.Mode().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return nil
+		}
+		out = append(out, [2]string{"/" + filepath.ToSlash(rel), real})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan media folder %s: %w", dir, err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out, nil
+}
+
+// loadCatalog renders the test pattern and loads every media file, in
+// parallel. A file that cannot be served is logged and left out.
+func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
+	c := &catalog{streams: make(map[string]*Stream)}
+	var files [][2]string
+	if cfg.MediaDir != "" {
+		var err error
+		if files, err = findMedia(cfg.MediaDir); err != nil {
+			return nil, err
+		}
+	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		perr error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		v, err := mjpeg.PatternVideo(patternWidth, patternHeight, cfg.PatternFPS, cfg.PatternFrames, patternQuality)
+		if err == nil {
+			var st *Stream
+			st, err = newStream(PatternName, v.Frames, v.Width, v.Height, cfg.PatternFPS, cfg.MTU, true)
+			if err == nil {
+				mu.Lock()
+				c.streams[PatternName] = st
+				mu.Unlock()
+			}
+		}
+		if err != nil {
+			perr = fmt.Errorf("test pattern: %w", err)
+		}
+	}()
+	for _, f := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		name, file := f[0], f[1]
+		if name == PatternName {
+			cfg.Logger.Warn("file hidden by the test pattern's path", "file", file, "stream", name)
+			continue
+		}
+		// Load sequentially: mjpeg.Load already transcodes on all cores.
+		st, err := loadFile(cfg, name, file)
+		if err != nil {
+			cfg.Logger.Warn("not serving file", "file", file, "err", err)
+			continue
+		}
+		mu.Lock()
+		c.streams[name] = st
+		mu.Unlock()
+	}
+	wg.Wait()
+	if perr != nil {
+		return nil, perr
+	}
+	return c, ctx.Err()
+}
+
+func loadFile(cfg Config, name, file string) (*Stream, error) {
+	v, err := mjpeg.Load(file, mjpeg.LoadOptions{Logger: cfg.Logger.With("stream", name)})
+	if err != nil {
+		return nil, err
+	}
+	st, err := newStream(name, v.Frames, v.Width, v.Height, cfg.FPS, cfg.MTU, false)
+	if err != nil {
+		return nil, err
+	}
+	warnLabSizes(cfg.Logger, st)
+	return st, nil
+}
+
+// warnLabSizes logs, once per stream, frames the lab's client cannot
+// receive whole (lab-dialect.md: it reads 20480 bytes per datagram, and a
+// UDP datagram carries at most 65507 bytes).
+func warnLabSizes(log *slog.Logger, st *Stream) {
+	var over20k, over64k, largest int
+	for _, f := range st.Frames {
+		largest = max(largest, len(f))
+		if len(f) > labRecvSize {
+			over20k++
+		}
+		if len(f)+12 > maxUDPPayload {
+			over64k++
+		}
+	}
+	if over20k > 0 {
+		log.Warn("frames too large for the lab client's 20480-byte reads (it truncates them)",
+			"stream", st.Name, "frames", over20k, "largest_bytes", largest)
+	}
+	if over64k > 0 {
+		log.Warn("frames too large for one UDP datagram: lab clients will not get them",
+			"stream", st.Name, "frames", over64k, "largest_bytes", largest)
+	}
+}
+
+// lookup finds the stream for a request path (already percent-decoded),
+// ignoring a trailing slash.
+func (c *catalog) lookup(p string) (*Stream, bool) {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	// A cleaned path must equal the raw one: "/a/../b" is not "/b" here.
+	if path.Clean(p) != p {
+		return nil, false
+	}
+	st, ok := c.streams[p]
+	return st, ok
+}
+
+// names lists the stream paths in order.
+func (c *catalog) names() []string {
+	out := make([]string, 0, len(c.streams))
+	for n := range c.streams {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

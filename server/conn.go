@@ -1,0 +1,202 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/rtpstream/rtpstream/rtsp"
+)
+
+// conn is one RTSP control connection. Its goroutine reads requests (and
+// interleaved RTCP from TCP clients) and answers them in order; a tcpOut
+// writer, started with the first TCP-interleaved session, sends media.
+type conn struct {
+	srv    *Server
+	nc     net.Conn
+	r      *rtsp.Reader
+	remote string
+	peer   netip.Addr
+	// wmu serialises writes of responses and interleaved media.
+	wmu sync.Mutex
+	out *tcpOut
+
+	mu       sync.Mutex
+	sessions map[*Session]struct{}
+	closed   bool
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		srv:      s,
+		nc:       nc,
+		r:        rtsp.NewReader(nc, s.cfg.Limits),
+		remote:   nc.RemoteAddr().String(),
+		sessions: make(map[*Session]struct{}),
+	}
+	if ap, err := netip.ParseAddrPort(c.remote); err == nil {
+		c.peer = ap.Addr().Unmap()
+	}
+	c.out = newTCPOut(nc, &c.wmu, s.cfg.TCPQueueFrames, s.cfg.WriteTimeout)
+	return c
+}
+
+// serve runs the connection until the peer closes it, it times out, or
+// the server stops. Sessions created on it end with it: GStreamer does not
+// always send TEARDOWN (interop.md).
+func (c *conn) serve(ctx context.Context) {
+	log := c.srv.log.With("remote", c.remote)
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("connection handler panic", "panic", r, "stack", string(debug.Stack()))
+		}
+		c.close()
+		for _, ss := range c.ownSessions() {
+			c.srv.closeSession(ss, "connection closed")
+		}
+	}()
+	go c.out.run()
+	for ctx.Err() == nil {
+		// A connection without sessions must send a request within the
+		// read timeout; one with sessions keeps them alive by requests or
+		// interleaved RTCP within the session timeout.
+		timeout := c.srv.cfg.ReadTimeout
+		if c.hasSessions() {
+			timeout = c.srv.cfg.SessionTimeout
+		}
+		_ = c.nc.SetReadDeadline(time.Now().Add(timeout))
+		msg, err := c.r.Read()
+		if err != nil {
+			c.readError(msg, err, log)
+			return
+		}
+		switch m := msg.(type) {
+		case *rtsp.Request:
+			resp, after := c.handle(m)
+			if err := c.write(resp); err != nil {
+				log.Debug("write response", "err", err)
+				return
+			}
+			if after != nil {
+				after()
+			}
+		case *rtsp.Frame:
+			c.interleaved(m)
+		case *rtsp.Response:
+			// Answers to requests we never send: ignore.
+		}
+	}
+}
+
+// readError answers what can still be answered (505 for a wrong version,
+// 400 for a malformed or oversized request) before the connection closes.
+func (c *conn) readError(msg any, err error, log interface {
+	Debug(string, ...any)
+}) {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		return
+	case errors.Is(err, rtsp.ErrBadVersion):
+		if req, ok := msg.(*rtsp.Request); ok && req != nil {
+			_ = c.write(c.finish(c.reply(req, rtsp.StatusRTSPVersionNotSupported), req.Lab))
+		}
+	case isTimeout(err):
+		log.Debug("connection idle: closing", "err", err)
+		return
+	default:
+		var req *rtsp.Request
+		if r, ok := msg.(*rtsp.Request); ok {
+			req = r
+		}
+		_ = c.write(c.finish(c.reply(req, rtsp.StatusBadRequest), false))
+	}
+	log.Debug("closing connection after bad request", "err", err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// write sends one response in one write call (the lab client needs one
+// response per TCP segment).
+func (c *conn) write(resp *rtsp.Response) error {
+	b := resp.Marshal()
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	_, err := c.nc.Write(b)
+	return err
+}
+
+// interleaved handles a '$' frame from the client: RTCP on a session's RTCP
+// channel counts as activity (GStreamer over TCP sends no RTSP keepalive).
+func (c *conn) interleaved(f *rtsp.Frame) {
+	now := time.Now()
+	for _, ss := range c.ownSessions() {
+		if ss.tr.tcp && f.Channel == ss.tr.rtcpChannel {
+			ss.receiveRTCP(f.Payload, now)
+		} else if ss.tr.tcp && f.Channel == ss.tr.rtpChannel {
+			ss.touch(now)
+		}
+	}
+}
+
+func (c *conn) ownSessions() []*Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*Session, 0, len(c.sessions))
+	for ss := range c.sessions {
+		out = append(out, ss)
+	}
+	return out
+}
+
+func (c *conn) hasSessions() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.sessions) > 0
+}
+
+func (c *conn) adopt(ss *Session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || len(c.sessions) >= c.srv.cfg.MaxSessionsPerConn {
+		return false
+	}
+	c.sessions[ss] = struct{}{}
+	return true
+}
+
+func (c *conn) forget(ss *Session) {
+	c.mu.Lock()
+	delete(c.sessions, ss)
+	c.mu.Unlock()
+}
+
+// usedChannels reports the interleaved channels taken by this connection's
+// sessions.
+func (c *conn) usedChannels() map[uint8]bool {
+	used := map[uint8]bool{}
+	for _, ss := range c.ownSessions() {
+		ss.mu.Lock()
+		if ss.tr.tcp && ss.state != stateClosed {
+			used[ss.tr.rtpChannel], used[ss.tr.rtcpChannel] = true, true
+		}
+		ss.mu.Unlock()
+	}
+	return used
+}
+
+func (c *conn) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.out.stop()
+	c.nc.Close()
+}

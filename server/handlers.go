@@ -1,0 +1,322 @@
+package server
+
+import (
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rtpstream/rtpstream/rtsp"
+)
+
+// publicMethods is the OPTIONS Public list; GET_PARAMETER being listed makes
+// ffmpeg use it as its keepalive (interop.md).
+const publicMethods = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER"
+
+// knownMethods are RTSP 1.0 methods we do not implement for playback
+// (RFC 2326 10): they get 405 with Allow; anything else gets 501.
+var knownMethods = map[string]bool{"ANNOUNCE": true, "RECORD": true, "REDIRECT": true, "SET_PARAMETER": true}
+
+const serverName = "rtpstream"
+
+// reply starts a response echoing the request's CSeq (RFC 2326 12.17) as
+// the first header: the lab client needs CSeq first, Session second.
+func (c *conn) reply(req *rtsp.Request, code int) *rtsp.Response {
+	resp := &rtsp.Response{Proto: "RTSP/1.0", StatusCode: code, Reason: rtsp.StatusText(code)}
+	if req != nil {
+		if cs := strings.TrimSpace(req.Header.Get("CSeq")); cs != "" {
+			resp.Header.Set("CSeq", cs)
+		}
+	}
+	return resp
+}
+
+// finish appends the headers every response carries after the
+// method-specific ones.
+func (c *conn) finish(resp *rtsp.Response, lab bool) *rtsp.Response {
+	if !lab {
+		resp.Header.Set("Date", time.Now().UTC().Format(time.RFC1123))
+		resp.Header.Set("Server", serverName)
+	}
+	return resp
+}
+
+// handle answers one request. The returned function, if any, runs after
+// the response is written (PLAY starts sending only then, so a TCP client
+// gets the response before the first interleaved packet).
+func (c *conn) handle(req *rtsp.Request) (*rtsp.Response, func()) {
+	now := time.Now()
+	if c.srv.cfg.Credentials != nil && req.Method != "OPTIONS" {
+		if resp := c.authenticate(req); resp != nil {
+			return c.finish(resp, req.Lab), nil
+		}
+	}
+	var (
+		resp  *rtsp.Response
+		after func()
+	)
+	switch req.Method {
+	case "OPTIONS":
+		resp = c.reply(req, rtsp.StatusOK)
+		if ss := c.srv.session(sessionID(req)); ss != nil {
+			ss.touch(now)
+		}
+		resp.Header.Set("Public", publicMethods)
+	case "DESCRIBE":
+		resp = c.describe(req)
+	case "SETUP":
+		resp = c.setup(req, now)
+	case "PLAY":
+		resp, after = c.play(req, now)
+	case "PAUSE":
+		resp = c.pause(req, now)
+	case "TEARDOWN":
+		resp = c.teardown(req)
+	case "GET_PARAMETER":
+		resp = c.getParameter(req, now)
+	default:
+		if knownMethods[req.Method] {
+			resp = c.reply(req, rtsp.StatusMethodNotAllowed)
+			resp.Header.Set("Allow", publicMethods)
+		} else {
+			resp = c.reply(req, rtsp.StatusNotImplemented)
+		}
+	}
+	return c.finish(resp, req.Lab), after
+}
+
+// sessionID returns the Session header's identifier without parameters.
+func sessionID(req *rtsp.Request) string {
+	v := req.Header.Get("Session")
+	if v == "" {
+		return ""
+	}
+	s, err := rtsp.ParseSession(v)
+	if err != nil {
+		return strings.TrimSpace(v)
+	}
+	return s.ID
+}
+
+// target is what a request URI names: a stream and, for SETUP, a track.
+type target struct {
+	stream *Stream
+	// base is the aggregate URL (Content-Base, with a trailing '/').
+	base string
+	// track is true when the URI ends in our media control ("stream=0").
+	track bool
+}
+
+// resolve maps a request URI to a stream: an absolute rtsp:// URL (its
+// percent-decoded path), or the lab's bare file name. Paths that are not
+// catalog entries, including any with "..", resolve to nothing: 404.
+func (c *conn) resolve(raw string) (target, int) {
+	var p, base string
+	lower := strings.ToLower(raw)
+	switch {
+	case strings.HasPrefix(lower, "rtsp://"), strings.HasPrefix(lower, "rtspu://"):
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return target{}, rtsp.StatusBadRequest
+		}
+		p = u.Path
+		base = u.Scheme + "://" + u.Host
+	case strings.Contains(raw, "://"):
+		return target{}, rtsp.StatusBadRequest
+	default:
+		dec, err := url.PathUnescape(raw)
+		if err != nil {
+			return target{}, rtsp.StatusBadRequest
+		}
+		p = "/" + strings.TrimPrefix(dec, "/")
+	}
+	var t target
+	trimmed := strings.TrimSuffix(p, "/")
+	if i := strings.LastIndexByte(trimmed, '/'); i >= 0 && trimmed[i+1:] == trackControl {
+		trimmed, t.track = trimmed[:i], true
+	}
+	st, ok := c.srv.cat.lookup(trimmed)
+	if !ok {
+		// A stream whose own name ends in "/stream=0" wins over the track.
+		if st, ok = c.srv.cat.lookup(p); !ok {
+			return target{}, rtsp.StatusNotFound
+		}
+		t.track = false
+	}
+	t.stream = st
+	t.base = base + (&url.URL{Path: st.Name}).EscapedPath() + "/"
+	return t, 0
+}
+
+func (c *conn) describe(req *rtsp.Request) *rtsp.Response {
+	t, code := c.resolve(req.URL)
+	if code != 0 {
+		return c.reply(req, code)
+	}
+	if acc := req.Header.Get("Accept"); acc != "" && !strings.Contains(acc, "application/sdp") && !strings.Contains(acc, "*/*") {
+		return c.reply(req, rtsp.StatusNotAcceptable)
+	}
+	resp := c.reply(req, rtsp.StatusOK)
+	resp.Header.Set("Content-Base", t.base)
+	resp.Header.Set("Content-Type", "application/sdp")
+	origin := "- " + strconv.FormatInt(time.Now().Unix(), 10) + " 1 IN IP4 " + c.localHost()
+	resp.Body = t.stream.SDP(origin)
+	return resp
+}
+
+// localHost is the server's address on this connection, for the SDP origin.
+func (c *conn) localHost() string {
+	if ap, err := netip.ParseAddrPort(c.nc.LocalAddr().String()); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	return "0.0.0.0"
+}
+
+// lookupSession finds the request's session, answering 454 when the
+// Session header names none we know, 455 when there is no Session header
+// (the Init state allows only SETUP and TEARDOWN).
+func (c *conn) lookupSession(req *rtsp.Request) (*Session, int) {
+	id := sessionID(req)
+	if id == "" {
+		return nil, rtsp.StatusMethodNotValidInThisState
+	}
+	ss := c.srv.session(id)
+	if ss == nil {
+		return nil, rtsp.StatusSessionNotFound
+	}
+	return ss, 0
+}
+
+// sessionHeader renders the Session header: the lab client breaks on
+// ";timeout=" (lab-dialect.md), everyone else is told the timeout.
+func (c *conn) sessionHeader(ss *Session) string {
+	if ss.lab {
+		return ss.id
+	}
+	return rtsp.Session{ID: ss.id, Timeout: int(c.srv.cfg.SessionTimeout / time.Second)}.String()
+}
+
+func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
+	ss, code := c.lookupSession(req)
+	if code != 0 {
+		return c.reply(req, code), nil
+	}
+	if req.URL != "*" {
+		t, code := c.resolve(req.URL)
+		if code != 0 {
+			return c.reply(req, code), nil
+		}
+		if t.stream != ss.stream {
+			return c.reply(req, rtsp.StatusAggregateOperationNotAllowed), nil
+		}
+	}
+	var rng *rtsp.Range
+	if v := req.Header.Get("Range"); v != "" {
+		r, err := rtsp.ParseRange(v)
+		if err != nil {
+			return c.reply(req, rtsp.StatusHeaderFieldNotValidForResource), nil
+		}
+		rng = &r
+	}
+	ss.touch(now)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.state == stateClosed {
+		return c.reply(req, rtsp.StatusSessionNotFound), nil
+	}
+	if rng != nil && !rng.Now {
+		if rng.Start < 0 || !ss.stream.Live && rng.Start > ss.stream.Duration() {
+			resp := c.reply(req, rtsp.StatusInvalidRange)
+			return resp, nil
+		}
+		if !ss.stream.Live {
+			ss.seek(rng.Start)
+		}
+	}
+	wasPlaying := ss.state == statePlaying
+	if wasPlaying && (rng == nil || rng.Now) {
+		// Already playing and no seek: nothing changes.
+		return c.playResponse(req, ss), nil
+	}
+	ss.state = statePlaying
+	ss.gen++
+	ss.playStart, ss.playPos = now, ss.pos
+	ss.ensureScratch()
+	gen := ss.gen
+	resp := c.playResponse(req, ss)
+	c.srv.log.Info("play", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "npt", ss.npt(ss.pos), "tcp", ss.tr.tcp, "lab", ss.lab)
+	return resp, func() { c.srv.sched.add(ss, gen, now) }
+}
+
+// playResponse carries Range and RTP-Info (RFC 2326 12.29, 12.33). Called
+// with ss.mu held.
+func (c *conn) playResponse(req *rtsp.Request, ss *Session) *rtsp.Response {
+	resp := c.reply(req, rtsp.StatusOK)
+	resp.Header.Set("Session", c.sessionHeader(ss))
+	if ss.lab {
+		return resp
+	}
+	r := rtsp.Range{Start: ss.npt(ss.pos)}
+	if !ss.stream.Live && c.srv.cfg.NoLoop {
+		r.End, r.HasEnd = ss.stream.Duration(), true
+	}
+	if ss.stream.Live {
+		r.Start = 0
+	}
+	resp.Header.Set("Range", r.String())
+	base := ss.base
+	info := rtsp.RTPInfo{{URL: base + trackControl, Seq: ss.seq, HasSeq: true, RTPTime: ss.rtpTime(ss.pos), HasRTPTime: true}}
+	resp.Header.Set("RTP-Info", info.String())
+	return resp
+}
+
+func (c *conn) pause(req *rtsp.Request, now time.Time) *rtsp.Response {
+	ss, code := c.lookupSession(req)
+	if code != 0 {
+		return c.reply(req, code)
+	}
+	ss.touch(now)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.state != statePlaying {
+		// RFC 2326 A.2: PAUSE is valid only while playing.
+		resp := c.reply(req, rtsp.StatusMethodNotValidInThisState)
+		resp.Header.Set("Session", c.sessionHeader(ss))
+		return resp
+	}
+	ss.state = stateReady
+	ss.gen++
+	resp := c.reply(req, rtsp.StatusOK)
+	resp.Header.Set("Session", c.sessionHeader(ss))
+	return resp
+}
+
+func (c *conn) teardown(req *rtsp.Request) *rtsp.Response {
+	ss, code := c.lookupSession(req)
+	if code == rtsp.StatusMethodNotValidInThisState {
+		// TEARDOWN without a session is a no-op in the Init state.
+		return c.reply(req, rtsp.StatusOK)
+	}
+	if code != 0 {
+		return c.reply(req, code)
+	}
+	resp := c.reply(req, rtsp.StatusOK)
+	resp.Header.Set("Session", c.sessionHeader(ss))
+	c.srv.closeSession(ss, "teardown")
+	return resp
+}
+
+func (c *conn) getParameter(req *rtsp.Request, now time.Time) *rtsp.Response {
+	if sessionID(req) == "" {
+		return c.reply(req, rtsp.StatusOK)
+	}
+	ss, code := c.lookupSession(req)
+	if code != 0 {
+		return c.reply(req, code)
+	}
+	ss.touch(now)
+	resp := c.reply(req, rtsp.StatusOK)
+	resp.Header.Set("Session", c.sessionHeader(ss))
+	return resp
+}

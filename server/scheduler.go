@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// scheduler paces every playing session from one goroutine: a min-heap of
+// (due time, session) entries, one timer, no goroutine or sleep per session.
+// When an entry is due the session's next frame is sent (UDP) or queued
+// (TCP) and the session is pushed back with its next due time.
+type scheduler struct {
+	mu   sync.Mutex
+	h    dueHeap
+	wake chan struct{}
+	// send is called for each due entry, outside mu; it returns the next due
+	// time and whether the session stays scheduled.
+	send func(e dueEntry, now time.Time) (time.Time, bool)
+}
+
+type dueEntry struct {
+	due time.Time
+	s   *Session
+	gen uint64
+}
+
+// dueHeap is a binary min-heap on due time, written out (rather than via
+// container/heap) so pushing and popping never box entries in interfaces:
+// the scheduler allocates nothing per frame.
+type dueHeap []dueEntry
+
+func (h *dueHeap) push(e dueEntry) {
+	*h = append(*h, e)
+	a := *h
+	for i := len(a) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !a[i].due.Before(a[p].due) {
+			break
+		}
+		a[i], a[p] = a[p], a[i]
+		i = p
+	}
+}
+
+func (h *dueHeap) pop() dueEntry {
+	a := *h
+	e := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a[n] = dueEntry{}
+	a = a[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && a[l].due.Before(a[m].due) {
+			m = l
+		}
+		if r := l + 1; r < n && a[r].due.Before(a[m].due) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
+	return e
+}
+
+func newScheduler(send func(dueEntry, time.Time) (time.Time, bool)) *scheduler {
+	return &scheduler{wake: make(chan struct{}, 1), send: send}
+}
+
+// add schedules s (at generation gen) to be sent at due.
+func (sc *scheduler) add(s *Session, gen uint64, due time.Time) {
+	sc.mu.Lock()
+	sc.h.push(dueEntry{due: due, s: s, gen: gen})
+	first := sc.h[0].s == s && sc.h[0].gen == gen
+	sc.mu.Unlock()
+	if first {
+		select {
+		case sc.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// run sends due frames until ctx ends.
+func (sc *scheduler) run(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var batch []dueEntry
+	for {
+		now := time.Now()
+		sc.mu.Lock()
+		batch = batch[:0]
+		for len(sc.h) > 0 && !sc.h[0].due.After(now) {
+			batch = append(batch, sc.h.pop())
+		}
+		var wait time.Duration = -1
+		if len(batch) == 0 && len(sc.h) > 0 {
+			wait = sc.h[0].due.Sub(now)
+		}
+		sc.mu.Unlock()
+
+		if len(batch) > 0 {
+			for i, e := range batch {
+				if next, ok := sc.send(e, now); ok {
+					sc.mu.Lock()
+					sc.h.push(dueEntry{due: next, s: e.s, gen: e.gen})
+					sc.mu.Unlock()
+				}
+				batch[i] = dueEntry{}
+			}
+			continue
+		}
+		if wait < 0 {
+			wait = time.Hour
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-sc.wake:
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		case <-timer.C:
+		}
+	}
+}

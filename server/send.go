@@ -1,0 +1,116 @@
+package server
+
+import (
+	"time"
+
+	"github.com/rtpstream/rtpstream/rtp"
+	"github.com/rtpstream/rtpstream/rtpjpeg"
+)
+
+const (
+	// srInterval is how often a playing session gets an RTCP SR (RFC 3550
+	// 6.2 suggests 5 s as the minimum interval).
+	srInterval = 5 * time.Second
+	// skipAfter is how far a session may fall behind the wall clock (a
+	// loaded machine, a stalled scheduler) before frames are skipped rather
+	// than sent late in a burst.
+	skipAfter = 500 * time.Millisecond
+)
+
+// sendDue sends the session's due frame and returns when the next one is
+// due. It runs on the scheduler goroutine.
+func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
+	ss := e.s
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.state != statePlaying || ss.gen != e.gen {
+		return time.Time{}, false
+	}
+	st := ss.stream
+	period := ss.period()
+	due := ss.dueOf(ss.pos)
+	if behind := now.Sub(due); behind > period {
+		ss.framesLate++
+		if behind > skipAfter {
+			ss.pos += int64(behind / period)
+		}
+	}
+	n := int64(len(st.Frames))
+	if ss.pos >= n && s.cfg.NoLoop && !st.Live {
+		ss.state = stateReady
+		ss.gen++
+		if !ss.lab {
+			s.sendBye(ss, "end of stream")
+		}
+		return time.Time{}, false
+	}
+	idx := int(ss.pos % n)
+	ts := ss.rtpTime(ss.pos)
+	switch {
+	case ss.lab:
+		s.sendLabFrame(ss, st.Frames[idx], ts)
+	case ss.tr.tcp:
+		if ss.conn.out.enqueueFrame(ss.tr.rtpChannel, st.Packets[idx], ss.seq, ts, ss.ssrc) {
+			ss.countSent(st.Packets[idx])
+		} else {
+			ss.framesDropped++
+			if !ss.droppedLogged {
+				ss.droppedLogged = true
+				s.log.Warn("slow TCP reader: dropping whole frames", "session", ss.id, "remote", ss.conn.remote)
+			}
+		}
+	default:
+		s.sendUDPFrame(ss, st.Packets[idx], ts)
+	}
+	ss.pos++
+	if !ss.lab && now.Sub(ss.lastSR) >= srInterval {
+		ss.lastSR = now
+		s.sendRTCP(ss, s.senderReport(ss, now)...)
+	}
+	return ss.dueOf(ss.pos), true
+}
+
+// countSent advances the sequence number and sender counters past a frame.
+func (ss *Session) countSent(p *rtpjpeg.Packetized) {
+	ss.seq += uint16(len(p.Payloads))
+	ss.packetsSent += uint32(len(p.Payloads))
+	for _, pl := range p.Payloads {
+		ss.octetsSent += uint32(len(pl))
+	}
+}
+
+// sendUDPFrame sends one frame's packets to the session's client in one
+// batched call (GSO where available): per-client headers, shared payloads.
+// It allocates nothing.
+func (s *Server) sendUDPFrame(ss *Session, p *rtpjpeg.Packetized, ts uint32) {
+	n := len(p.Payloads)
+	hdrs := ss.hdrs[:n]
+	for i := range hdrs {
+		rtp.PutHeader(hdrs[i], i == n-1, rtpjpeg.PayloadType, ss.seq+uint16(i), ts, ss.ssrc)
+	}
+	if err := s.udp.batch.SendPackets(ss.tr.rtpDst, hdrs, p.Payloads); err != nil {
+		// The client's port may be closed (ICMP unreachable): count it as
+		// a dropped frame; the session timeout ends a vanished client.
+		ss.framesDropped++
+	}
+	ss.countSent(p)
+}
+
+// sendLabFrame sends a whole JPEG in one datagram, the lab's RTP dialect
+// (lab-dialect.md): no RFC 2435 header, sequence numbers from 1.
+func (s *Server) sendLabFrame(ss *Session, frame []byte, ts uint32) {
+	if len(frame)+rtp.HeaderSize > maxUDPPayload {
+		ss.framesDropped++
+		ss.seq++ // the lab client sees the gap
+		return
+	}
+	hdr := ss.hdrs[:1]
+	rtp.PutHeader(hdr[0], false, rtpjpeg.PayloadType, ss.seq, ts, ss.ssrc)
+	ss.labPayload[0] = frame
+	if err := s.udp.batch.SendPackets(ss.tr.rtpDst, hdr, ss.labPayload[:]); err != nil {
+		ss.framesDropped++
+	}
+	ss.seq++
+	ss.packetsSent++
+	ss.octetsSent += uint32(len(frame))
+}

@@ -1,0 +1,302 @@
+// Package server is the RTSP/RTP Motion-JPEG server: it answers RTSP 1.0
+// (RFC 2326) and the lab's simplified dialect, keeps one session per client
+// and sends each stream's frames, packetized once (RFC 2435), to every
+// playing session from a single scheduler over shared UDP sockets or the
+// client's TCP connection (interleaved).
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrServerClosed is returned by Serve after the server has shut down.
+var ErrServerClosed = errors.New("server closed")
+
+// Server serves the streams of a catalog over RTSP. Create it with New,
+// bind with Listen, run with Serve.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	cat   *catalog
+	sched *scheduler
+	udp   *udpPair
+	ln    net.Listener
+	// secret keys the stateless Digest nonces.
+	secret [16]byte
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+	byRTCP   map[netip.AddrPort]*Session
+	conns    map[*conn]struct{}
+	closed   bool
+}
+
+// New loads the test pattern and the media folder's files (transcoding
+// frames RFC 2435 cannot carry) and returns a server ready to Listen.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	cat, err := loadCatalog(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		cat:      cat,
+		sessions: make(map[string]*Session),
+		byRTCP:   make(map[netip.AddrPort]*Session),
+		conns:    make(map[*conn]struct{}),
+	}
+	if _, err := rand.Read(s.secret[:]); err != nil {
+		return nil, fmt.Errorf("server secret: %w", err)
+	}
+	s.sched = newScheduler(s.sendDue)
+	return s, nil
+}
+
+// Streams lists the served stream paths ("/test", "/movie.Mjpeg", ...).
+func (s *Server) Streams() []string { return s.cat.names() }
+
+// Listen binds the RTSP TCP listener on addr and the RTP/RTCP UDP port pair
+// on the same host.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	host := ln.Addr().(*net.TCPAddr).IP
+	u, err := listenUDPPair(host, s.cfg.DisableGSO)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	s.ln, s.udp = ln, u
+	s.log.Info("listening", "rtsp", ln.Addr().String(), "rtp_port", u.rtpPort, "rtcp_port", u.rtpPort+1, "udp_send", u.mode())
+	return nil
+}
+
+// Addr is the bound RTSP address (after Listen).
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URLs returns rtsp://HOST:PORT/NAME for every stream, HOST as listened on
+// (127.0.0.1 for loopback or unspecified addresses).
+func (s *Server) URLs() []string {
+	a := s.ln.Addr().(*net.TCPAddr)
+	host := a.IP.String()
+	if a.IP.IsUnspecified() || a.IP.IsLoopback() && a.IP.To4() != nil {
+		host = "127.0.0.1"
+	} else if a.IP.To4() == nil {
+		host = "[" + host + "]"
+	}
+	var out []string
+	for _, n := range s.Streams() {
+		out = append(out, "rtsp://"+host+":"+strconv.Itoa(a.Port)+n)
+	}
+	return out
+}
+
+// Serve accepts connections until ctx is cancelled, then says BYE to every
+// playing session, closes all connections and returns nil.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		return errors.New("serve: Listen first")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(4)
+	go func() { defer wg.Done(); s.sched.run(ctx) }()
+	go func() { defer wg.Done(); s.readRTCP(ctx) }()
+	go func() { defer wg.Done(); s.udp.drainRTP() }()
+	go func() { defer wg.Done(); s.expireSessions(ctx) }()
+	go func() { <-ctx.Done(); s.ln.Close() }()
+
+	err := s.acceptLoop(ctx, &wg)
+	cancel()
+	s.shutdown()
+	wg.Wait()
+	if errors.Is(err, ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func (s *Server) acceptLoop(ctx context.Context, wg *sync.WaitGroup) error {
+	var backoff time.Duration
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ErrServerClosed
+			}
+			// Temporary failures (EMFILE, ECONNABORTED) must not stop the
+			// server: back off and retry, as net/http does.
+			if backoff == 0 {
+				backoff = 5 * time.Millisecond
+			} else {
+				backoff = min(2*backoff, time.Second)
+			}
+			s.log.Warn("accept failed; retrying", "err", err, "delay", backoff)
+			select {
+			case <-time.After(backoff):
+				continue
+			case <-ctx.Done():
+				return ErrServerClosed
+			}
+		}
+		backoff = 0
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if len(s.conns) >= s.cfg.MaxConns || s.closed {
+			s.mu.Unlock()
+			s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConns)
+			nc.Close()
+			continue
+		}
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.serve(ctx)
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// shutdown ends every session with an RTCP BYE and closes every connection.
+func (s *Server) shutdown() {
+	s.mu.Lock()
+	s.closed = true
+	var all []*Session
+	for _, ss := range s.sessions {
+		all = append(all, ss)
+	}
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, ss := range all {
+		s.closeSession(ss, "server shutting down")
+	}
+	for _, c := range conns {
+		c.close()
+	}
+	s.udp.close()
+}
+
+// newSessionID returns a decimal identifier of 19 digits (>= 62 random bits):
+// decimal because the lab's client parses it as an integer (lab-dialect.md).
+func newSessionID() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("session id: %w", err)
+	}
+	const lo = 1_000_000_000_000_000_000 // 19 digits, no leading zero
+	v := lo + binary.BigEndian.Uint64(b[:])%(9*lo)
+	return strconv.FormatUint(v, 10), nil
+}
+
+func randUint32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:])
+}
+
+// addSession registers a new session, enforcing MaxSessions.
+func (s *Server) addSession(ss *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || len(s.sessions) >= s.cfg.MaxSessions {
+		return false
+	}
+	s.sessions[ss.id] = ss
+	return true
+}
+
+func (s *Server) session(id string) *Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[id]
+}
+
+// setRTCPAddr records where a UDP session's RTCP comes from, so receiver
+// reports find their session.
+func (s *Server) setRTCPAddr(ss *Session, old, addr netip.AddrPort) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old.IsValid() && s.byRTCP[old] == ss {
+		delete(s.byRTCP, old)
+	}
+	if addr.IsValid() {
+		s.byRTCP[addr] = ss
+	}
+}
+
+// closeSession stops a session, sends BYE if it was set up for RTP, and
+// forgets it. It is safe to call more than once.
+func (s *Server) closeSession(ss *Session, reason string) {
+	ss.mu.Lock()
+	if ss.state == stateClosed {
+		ss.mu.Unlock()
+		return
+	}
+	wasPlaying := ss.state == statePlaying
+	ss.state = stateClosed
+	ss.gen++
+	tr := ss.tr
+	if !ss.lab {
+		s.sendBye(ss, reason)
+	}
+	ss.mu.Unlock()
+
+	s.mu.Lock()
+	delete(s.sessions, ss.id)
+	if tr.rtcpDst.IsValid() && s.byRTCP[tr.rtcpDst] == ss {
+		delete(s.byRTCP, tr.rtcpDst)
+	}
+	s.mu.Unlock()
+	if ss.conn != nil {
+		ss.conn.forget(ss)
+	}
+	s.log.Info("session closed", "session", ss.id, "stream", ss.stream.Name, "reason", reason,
+		"was_playing", wasPlaying, "packets", ss.packetsSent, "frames_dropped", ss.framesDropped, "frames_late", ss.framesLate)
+}
+
+// expireSessions closes sessions that sent neither RTSP nor RTCP within
+// the session timeout.
+func (s *Server) expireSessions(ctx context.Context) {
+	tick := time.NewTicker(min(time.Second, s.cfg.SessionTimeout/4))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			var expired []*Session
+			s.mu.Lock()
+			for _, ss := range s.sessions {
+				if now.Sub(time.Unix(0, ss.lastActive.Load())) > s.cfg.SessionTimeout {
+					expired = append(expired, ss)
+				}
+			}
+			s.mu.Unlock()
+			for _, ss := range expired {
+				s.closeSession(ss, "timeout")
+			}
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/rtpstream/rtpstream/internal/udpbatch"
+	"github.com/rtpstream/rtpstream/rtcp"
+)
+
+const (
+	// maxUDPPayload is the largest UDP payload over IPv4.
+	maxUDPPayload = 65507
+	// labRecvSize is how many bytes the lab client reads per datagram.
+	labRecvSize = 20480
+	// sendBufferBytes is the RTP socket's send buffer: room for a burst of
+	// frames to many clients.
+	sendBufferBytes = 4 << 20
+)
+
+// udpPair is the server's shared RTP (even) and RTCP (odd) sockets. Every
+// UDP session sends from them; RTCP from clients arrives on the odd one.
+type udpPair struct {
+	rtp, rtcp *net.UDPConn
+	rtpPort   int
+	// batch sends RTP; it is owned by the scheduler goroutine.
+	batch *udpbatch.Conn
+}
+
+// listenUDPPair binds two adjacent ports (RTP even, RTCP odd) on host,
+// letting the kernel choose, as RFC 3550 11 recommends.
+func listenUDPPair(host net.IP, disableGSO bool) (*udpPair, error) {
+	network := "udp4"
+	if host.To4() == nil && !host.IsUnspecified() {
+		network = "udp6"
+	}
+	var lastErr error
+	for range 64 {
+		rtpc, err := net.ListenUDP(network, &net.UDPAddr{IP: host})
+		if err != nil {
+			return nil, fmt.Errorf("listen rtp: %w", err)
+		}
+		port := rtpc.LocalAddr().(*net.UDPAddr).Port
+		if port%2 != 0 || port == 65535 {
+			rtpc.Close()
+			continue
+		}
+		rtcpc, err := net.ListenUDP(network, &net.UDPAddr{IP: host, Port: port + 1})
+		if err != nil {
+			rtpc.Close()
+			lastErr = err
+			continue
+		}
+		_ = rtpc.SetWriteBuffer(sendBufferBytes)
+		b, err := udpbatch.New(rtpc, udpbatch.Options{DisableGSO: disableGSO})
+		if err != nil {
+			rtpc.Close()
+			rtcpc.Close()
+			return nil, fmt.Errorf("rtp socket: %w", err)
+		}
+		return &udpPair{rtp: rtpc, rtcp: rtcpc, rtpPort: port, batch: b}, nil
+	}
+	return nil, fmt.Errorf("no free RTP/RTCP port pair on %s: %v", host, lastErr)
+}
+
+func (u *udpPair) mode() string { return u.batch.Mode() }
+
+func (u *udpPair) close() {
+	u.rtp.Close()
+	u.rtcp.Close()
+}
+
+// drainRTP reads and discards what clients send to the RTP port (ffmpeg
+// and GStreamer send a few packets there to open NAT bindings).
+func (u *udpPair) drainRTP() {
+	buf := make([]byte, 2048)
+	for {
+		if _, _, err := u.rtp.ReadFromUDPAddrPort(buf); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+		}
+	}
+}
+
+// readRTCP receives RTCP from UDP clients: receiver reports keep their
+// session alive and feed its statistics.
+func (s *Server) readRTCP(ctx context.Context) {
+	buf := make([]byte, 2048)
+	for {
+		n, from, err := s.udp.rtcp.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		s.mu.Lock()
+		ss := s.byRTCP[from]
+		s.mu.Unlock()
+		if ss == nil {
+			continue
+		}
+		ss.receiveRTCP(buf[:n], time.Now())
+	}
+}
+
+// receiveRTCP handles a compound RTCP packet from the session's client.
+func (ss *Session) receiveRTCP(b []byte, now time.Time) {
+	ss.touch(now)
+	pkts, err := rtcp.Unmarshal(b)
+	if err != nil {
+		return
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	for _, p := range pkts {
+		var reports []rtcp.ReceptionReport
+		switch p := p.(type) {
+		case *rtcp.ReceiverReport:
+			reports = p.Reports
+		case *rtcp.SenderReport:
+			reports = p.Reports
+		}
+		for _, r := range reports {
+			if r.SSRC == ss.ssrc {
+				ss.lastRR, ss.haveRR = r, true
+				ss.rrCount++
+			}
+		}
+	}
+}
+
+// sendRTCP sends a compound RTCP packet to the session's client (UDP from
+// the RTCP port, or the interleaved RTCP channel). Called with ss.mu held.
+func (s *Server) sendRTCP(ss *Session, pkts ...rtcp.Packet) {
+	b, err := rtcp.Marshal(pkts...)
+	if err != nil {
+		s.log.Error("rtcp marshal", "session", ss.id, "err", err)
+		return
+	}
+	if ss.tr.tcp {
+		if ss.conn != nil {
+			ss.conn.out.enqueueRaw(ss.tr.rtcpChannel, b)
+		}
+		return
+	}
+	if ss.tr.rtcpDst.IsValid() {
+		_, _ = s.udp.rtcp.WriteToUDPAddrPort(b, ss.tr.rtcpDst)
+	}
+}
+
+// senderReport builds the session's SR (RFC 3550 6.4.1) with SDES CNAME.
+func (s *Server) senderReport(ss *Session, now time.Time) []rtcp.Packet {
+	// The RTP time of "now" on the session's timeline.
+	elapsed := now.Sub(ss.playStart).Seconds()
+	if ss.state != statePlaying {
+		elapsed = 0
+	}
+	rtpNow := ss.rtpTime(ss.playPos) + uint32(elapsed*90000)
+	return []rtcp.Packet{
+		&rtcp.SenderReport{
+			SSRC: ss.ssrc, NTPTime: rtcp.NTPTime(now), RTPTime: rtpNow,
+			PacketCount: ss.packetsSent, OctetCount: ss.octetsSent,
+		},
+		&rtcp.SourceDescription{Chunks: []rtcp.SDESChunk{{
+			SSRC: ss.ssrc, Items: []rtcp.SDESItem{{Type: rtcp.SDESCNAME, Text: s.cname()}},
+		}}},
+	}
+}
+
+// sendBye ends the session's RTP stream (RFC 3550 6.6). Called with ss.mu
+// held.
+func (s *Server) sendBye(ss *Session, reason string) {
+	if !ss.tr.tcp && !ss.tr.rtcpDst.IsValid() {
+		return
+	}
+	pkts := append(s.senderReport(ss, time.Now()), &rtcp.Goodbye{Sources: []uint32{ss.ssrc}, Reason: reason})
+	s.sendRTCP(ss, pkts...)
+}
+
+func (s *Server) cname() string { return "rtpstream@" + s.ln.Addr().String() }

@@ -3,6 +3,7 @@ module github.com/rtpstream/rtpstream
 go 1.26.0
 
 require (
+	fyne.io/fyne/v2 v2.7.1 // indirect
 	github.com/bluenviron/gortsplib/v4 v4.12.3 // indirect
 	github.com/bluenviron/mediacommon v1.14.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect

@@ -47,8 +47,14 @@ type LoadOptions struct {
 // Video is a whole frame source in memory, every frame ready to be carried
 // by RFC 2435 unchanged.
 type Video struct {
-	// Frames are the JPEG frames in order, each SOI through EOI.
+	// Frames are the JPEG frames in order, each SOI through EOI, all
+	// carriable by RFC 2435 as they are.
 	Frames [][]byte
+	// Source are the frames as read, before any transcoding (the same
+	// slices as Frames where nothing changed). The lab dialect sends whole
+	// JPEGs, which need no RFC 2435 compatibility, and the lab client
+	// truncates frames over 20480 bytes, so a server should send it these.
+	Source [][]byte
 	// Width and Height are the frame size in pixels (all frames share it).
 	Width, Height int
 	// Format is the source's format.
@@ -147,7 +153,8 @@ func Prepare(ctx context.Context, frames [][]byte, f Format, opt LoadOptions) (*
 }
 
 type prepared struct {
-	data   []byte
+	data   []byte // frame to carry
+	source []byte // frame as read, SOI through EOI
 	w, h   int
 	chroma string
 	reason string // why it was transcoded; "" if kept
@@ -190,13 +197,14 @@ func prepare(ctx context.Context, frames [][]byte, locs []frameLoc, f Format, op
 	if err != nil {
 		return nil, err
 	}
-	v := &Video{Frames: make([][]byte, len(frames)), Width: out[0].w, Height: out[0].h, Format: f, Chroma: out[0].chroma}
+	v := &Video{Frames: make([][]byte, len(frames)), Source: make([][]byte, len(frames)), Width: out[0].w, Height: out[0].h, Format: f, Chroma: out[0].chroma}
 	var reasons []string
 	for i, p := range out {
 		if p.w != v.Width || p.h != v.Height {
 			return nil, fe(i, fmt.Errorf("%w: %dx%d, but frame 1 is %dx%d (mixed sizes)", ErrSize, p.w, p.h, v.Width, v.Height))
 		}
 		v.Frames[i] = p.data
+		v.Source[i] = p.source
 		if p.reason != "" {
 			v.Transcoded++
 			if !contains(reasons, p.reason) {
@@ -224,7 +232,7 @@ func prepareFrame(b []byte, q int, fit bool) (prepared, error) {
 	if err != nil {
 		return prepared{}, err
 	}
-	p := prepared{data: b[:info.Length:info.Length], w: info.Width, h: info.Height, chroma: Subsampling(info)}
+	p := prepared{data: b[:info.Length:info.Length], source: b[:info.Length:info.Length], w: info.Width, h: info.Height, chroma: Subsampling(info)}
 	if info.Width == 0 || info.Height == 0 {
 		return p, fmt.Errorf("%w: %dx%d", ErrSize, info.Width, info.Height)
 	}

@@ -77,6 +77,9 @@ func TestLoadMovie(t *testing.T) {
 		if i%step != 0 {
 			continue
 		}
+		if !bytes.Equal(v.Source[i], src) {
+			t.Errorf("frame %d: Source is not the frame as read", i+1)
+		}
 		p := PSNR(decode(t, src), decode(t, v.Frames[i]))
 		worst = min(worst, p)
 		if p < 35 {
@@ -271,5 +274,15 @@ func TestForEachFirstError(t *testing.T) {
 	})
 	if err == nil || err.Error() != "fail 7" {
 		t.Errorf("first error: %v", err)
+	}
+}
+
+func BenchmarkLoadMovie(b *testing.B) {
+	path := testenv.SharedPath(b, "media/movie.Mjpeg")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(path, LoadOptions{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

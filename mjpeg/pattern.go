@@ -257,5 +257,5 @@ func PatternVideo(width, height int, fps float64, frames, quality int) (*Video, 
 	if err != nil {
 		return nil, err
 	}
-	return &Video{Frames: f, Width: width, Height: height, Format: FormatPattern, Chroma: "4:2:0"}, nil
+	return &Video{Frames: f, Source: f, Width: width, Height: height, Format: FormatPattern, Chroma: "4:2:0"}, nil
 }

@@ -118,3 +118,12 @@ func BenchmarkPatternFrame640x480(b *testing.B) {
 		n++
 	}
 }
+
+func BenchmarkPatternVideo150(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := PatternVideo(640, 480, 30, 150, 80); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

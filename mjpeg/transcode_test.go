@@ -110,3 +110,14 @@ func TestPSNR(t *testing.T) {
 		t.Errorf("empty: %v", p)
 	}
 }
+
+func BenchmarkTranscode444(b *testing.B) {
+	src := fixture(b, "video-001.q50.444.jpeg")
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Transcode(src, 90, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

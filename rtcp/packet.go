@@ -45,7 +45,10 @@ func AppendMarshal(dst []byte, pkts ...Packet) ([]byte, error) {
 // Unmarshal splits a compound RTCP packet (one UDP datagram or interleaved
 // frame) into its packets, validating each common header: version 2, a
 // length that fits the remaining bytes, and a sane padding count (RFC 3550
-// §6.4.1 and the checks of Appendix A.2). SR, RR, SDES and BYE decode to
+// §6.4.1, the header checks of Appendix A.2). The A.2 rule that a compound
+// packet starts with an SR or RR is not enforced: peers send BYE-only and
+// reduced-size (RFC 5506) packets, and rejecting them gains nothing. SR, RR,
+// SDES and BYE decode to
 // *SenderReport, *ReceiverReport, *SourceDescription and *Goodbye; any other
 // type to *Raw. Decoded packets do not alias b. An empty input is an error
 // (ErrTruncated).

@@ -59,7 +59,9 @@ type SDESChunk struct {
 // text. For SDESPrivate, Text holds the raw value (prefix length, prefix and
 // value).
 type SDESItem struct {
+	// Type is the item type, SDESCNAME to SDESPrivate (never SDESEnd).
 	Type uint8
+	// Text is the item's value, at most 255 bytes (UTF-8 by RFC 3550 §6.5).
 	Text string
 }
 

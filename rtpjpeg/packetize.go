@@ -93,6 +93,9 @@ func (f *Frame) PacketizeTo(p *Packetized, mtu int) error {
 		p.Buf = make([]byte, total)
 	}
 	p.Buf = p.Buf[:total]
+	if cap(p.Payloads) < n {
+		p.Payloads = make([][]byte, 0, n)
+	}
 	p.Payloads = p.Payloads[:0]
 
 	h := mainHeader{typ: f.Type, q: f.Q, width8: uint8((f.Width + 7) / 8), height8: uint8((f.Height + 7) / 8)}

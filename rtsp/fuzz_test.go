@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
+	"testing/iotest"
 )
 
 // Seeds shared by f.Add and the committed corpus under testdata/fuzz
@@ -64,7 +66,18 @@ func FuzzReader(f *testing.F) {
 	// grow by a space per header line) still fits ParseRequest's defaults.
 	lim := Limits{MaxLineBytes: 1024, MaxHeaderBytes: 2048, MaxHeaders: 32, MaxBodyBytes: 4096, MaxFrameBytes: 2048}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r := NewReader(bytes.NewReader(data), lim)
+		// The first byte picks how the bytes arrive: all at once, in halves
+		// or one at a time (the lab end-of-segment rule depends on it).
+		var src io.Reader = bytes.NewReader(data)
+		if len(data) > 0 {
+			switch data[0] % 4 {
+			case 1:
+				src = iotest.HalfReader(src)
+			case 2:
+				src = iotest.OneByteReader(src)
+			}
+		}
+		r := NewReader(src, lim)
 		for i := 0; i < 1000; i++ {
 			m, err := r.Read()
 			if err != nil && !errors.Is(err, ErrBadVersion) && !errors.Is(err, ErrFrameTooLarge) {

@@ -66,7 +66,11 @@ type Media struct {
 // Attribute is an a= line (RFC 4566 §5.13): "a=Key:Value", or "a=Key" for a
 // property attribute (empty Value).
 type Attribute struct {
-	Key, Value string
+	// Key is the attribute name, e.g. "tool" or "recvonly".
+	Key string
+	// Value is the text after the first ':', spaces trimmed; empty for a
+	// property attribute.
+	Value string
 }
 
 // Attribute returns the value of the first session-level attribute named key

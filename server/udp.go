@@ -34,8 +34,13 @@ type udpPair struct {
 // listenUDPPair binds two adjacent ports (RTP even, RTCP odd) on host,
 // letting the kernel choose, as RFC 3550 11 recommends.
 func listenUDPPair(host net.IP, disableGSO bool) (*udpPair, error) {
+	// An IPv4 host gets IPv4 sockets, an IPv6 one IPv6 sockets, and "::"
+	// (":8554", every address) dual-stack sockets that reach both.
 	network := "udp4"
-	if host.To4() == nil && !host.IsUnspecified() {
+	switch {
+	case host.Equal(net.IPv6unspecified):
+		network, host = "udp", nil
+	case host.To4() == nil:
 		network = "udp6"
 	}
 	var lastErr error

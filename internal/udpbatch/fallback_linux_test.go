@@ -173,8 +173,10 @@ func TestGSOFallback(t *testing.T) {
 }
 
 // TestSendErrors checks that errors which are not GSO faults are returned,
-// wrapped with the errno, without changing mode; and that EAGAIN and EINTR
-// are retried (EAGAIN through the netpoller).
+// wrapped with the errno, without changing mode; that EINTR is retried; and
+// that ENOSYS from sendmmsg falls back to single writes. (EAGAIN cannot be
+// faked: the netpoller is edge-triggered and would wait for an edge that an
+// idle writable socket never produces.)
 func TestSendErrors(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -184,10 +186,9 @@ func TestSendErrors(t *testing.T) {
 		wantMode string
 	}{
 		{"gso/EPERM", modeGSO, unix.EPERM, true, ModeGSO},
-		{"gso/EAGAIN", modeGSO, unix.EAGAIN, false, ModeGSO},
 		{"gso/EINTR", modeGSO, unix.EINTR, false, ModeGSO},
 		{"mmsg/EPERM", modeMMsg, unix.EPERM, true, ModeSendmmsg},
-		{"mmsg/EAGAIN", modeMMsg, unix.EAGAIN, false, ModeSendmmsg},
+		{"mmsg/EINTR", modeMMsg, unix.EINTR, false, ModeSendmmsg},
 		{"mmsg/ENOSYS", modeMMsg, unix.ENOSYS, false, ModeSingle},
 	}
 	for _, tc := range tests {
@@ -196,12 +197,10 @@ func TestSendErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.mode.Store(int32(tc.mode))
-			if tc.mode == modeGSO && mode(c.mode.Load()) == modeGSO {
-				if _, err := New(listen(t, "udp", "127.0.0.1:0"), Options{}); err != nil || c.Mode() != ModeGSO {
-					t.Skip("kernel without UDP GSO")
-				}
+			if tc.mode == modeGSO && c.Mode() != ModeGSO {
+				t.Skip("kernel without UDP GSO")
 			}
+			c.mode.Store(int32(tc.mode))
 			failed := false
 			fail := func() bool {
 				if failed {

@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/draw"
 	"image/jpeg"
+
+	"github.com/rtpstream/rtpstream/jpeghdr"
 )
 
 // DefaultQuality is the JPEG quality used when transcoding frames RFC 2435
@@ -15,7 +17,7 @@ const DefaultQuality = 90
 // MaxDimension is the largest width or height RFC 2435 can carry: the
 // payload header holds width/8 and height/8 in one byte each (§3.1.5,
 // §3.1.6), and 255*8 = 2040.
-const MaxDimension = 2040
+const MaxDimension = jpeghdr.MaxRFC2435Dimension
 
 // Transcode decodes a JPEG and re-encodes it as baseline 8-bit YCbCr 4:2:0
 // with the standard Huffman tables (ISO 10918-1 Annex K.3) at the given

@@ -108,7 +108,7 @@ func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
 		v, err := mjpeg.PatternVideo(patternWidth, patternHeight, cfg.PatternFPS, cfg.PatternFrames, patternQuality)
 		if err == nil {
 			var st *Stream
-			st, err = newStream(PatternName, v.Frames, v.Width, v.Height, cfg.PatternFPS, cfg.MTU, true)
+			st, err = newStream(PatternName, v, cfg.PatternFPS, cfg.MTU, true)
 			if err == nil {
 				mu.Lock()
 				c.streams[PatternName] = st
@@ -150,7 +150,7 @@ func loadFile(cfg Config, name, file string) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := newStream(name, v.Frames, v.Width, v.Height, cfg.FPS, cfg.MTU, false)
+	st, err := newStream(name, v, cfg.FPS, cfg.MTU, false)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func loadFile(cfg Config, name, file string) (*Stream, error) {
 // UDP datagram carries at most 65507 bytes).
 func warnLabSizes(log *slog.Logger, st *Stream) {
 	var over20k, over64k, largest int
-	for _, f := range st.Frames {
+	for _, f := range st.LabFrames {
 		largest = max(largest, len(f))
 		if len(f) > labRecvSize {
 			over20k++

@@ -48,7 +48,7 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 	ts := ss.rtpTime(ss.pos)
 	switch {
 	case ss.lab:
-		s.sendLabFrame(ss, st.Frames[idx], ts)
+		s.sendLabFrame(ss, st.LabFrames[idx], ts)
 	case ss.tr.tcp:
 		if ss.conn.out.enqueueFrame(ss.tr.rtpChannel, st.Packets[idx], ss.seq, ts, ss.ssrc) {
 			ss.countSent(st.Packets[idx])

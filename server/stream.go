@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/rtpstream/rtpstream/mjpeg"
 	"github.com/rtpstream/rtpstream/rtpjpeg"
 	"github.com/rtpstream/rtpstream/sdp"
 )
@@ -14,8 +15,13 @@ import (
 type Stream struct {
 	// Name is the path the stream is served at, starting with '/'.
 	Name string
-	// Frames are the whole JPEG frames (sent as is to lab clients).
+	// Frames are the whole JPEG frames, all carriable by RFC 2435.
 	Frames [][]byte
+	// LabFrames are the frames as read from the file, before any
+	// transcoding: lab clients get whole JPEGs, which need no RFC 2435
+	// compatibility, and they truncate frames over 20480 bytes, which
+	// re-encoded frames exceed more often (mjpeg.Video.Source).
+	LabFrames [][]byte
 	// Packets are the RFC 2435 payloads of each frame for the server's MTU.
 	Packets []*rtpjpeg.Packetized
 	// FPS is the pacing rate.
@@ -28,11 +34,15 @@ type Stream struct {
 	maxPackets int
 }
 
-func newStream(name string, frames [][]byte, w, h int, fps float64, mtu int, live bool) (*Stream, error) {
+func newStream(name string, v *mjpeg.Video, fps float64, mtu int, live bool) (*Stream, error) {
+	frames := v.Frames
 	if len(frames) == 0 {
 		return nil, fmt.Errorf("stream %s: no frames", name)
 	}
-	st := &Stream{Name: name, Frames: frames, FPS: fps, Width: w, Height: h, Live: live}
+	st := &Stream{Name: name, Frames: frames, LabFrames: v.Source, FPS: fps, Width: v.Width, Height: v.Height, Live: live}
+	if len(st.LabFrames) != len(frames) {
+		st.LabFrames = frames
+	}
 	st.Packets = make([]*rtpjpeg.Packetized, len(frames))
 	for i, f := range frames {
 		p, err := rtpjpeg.Packetize(f, mtu)

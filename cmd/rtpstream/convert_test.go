@@ -178,6 +178,23 @@ func TestRunConvertAtomic(t *testing.T) {
 			t.Errorf("%v: OUT changed by a failed convert", extra)
 		}
 	}
+	// A frame over the lab format's 99999 bytes fails the conversion to
+	// lab; OUT is left alone.
+	big := append([]byte{0xFF, 0xD8, 0xFF, 0xFE, 0xFF, 0xFF}, make([]byte, 0xFFFD)...)
+	big = append(big, 0xFF, 0xFE, 0xFF, 0xFF)
+	big = append(big, make([]byte, 0xFFFD)...)
+	big = append(big, data[5+2:5+int(labLen(data))]...) // the first movie frame after its SOI
+	rawIn := filepath.Join(dir, "big.mjpeg")
+	if err := os.WriteFile(rawIn, big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := runConvert(context.Background(), []string{rawIn, "-o", out, "--format", "lab"}, io.Discard, io.Discard)
+	if !errors.Is(err, mjpeg.ErrFrameTooLarge) || !strings.Contains(err.Error(), "the lab format holds at most 99999") {
+		t.Errorf("big frame to lab: %v", err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "previous" {
+		t.Error("OUT changed by a failed convert")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := runConvert(ctx, []string{in, "-o", out}, io.Discard, io.Discard); !errors.Is(err, context.Canceled) {
@@ -187,6 +204,15 @@ func TestRunConvertAtomic(t *testing.T) {
 		t.Error("OUT changed by a canceled convert")
 	}
 	noTempFiles(t, dir)
+}
+
+// labLen parses the length header of the first lab frame.
+func labLen(b []byte) int64 {
+	var n int64
+	for _, c := range b[:5] {
+		n = n*10 + int64(c-'0')
+	}
+	return n
 }
 
 func TestRunConvertUsage(t *testing.T) {

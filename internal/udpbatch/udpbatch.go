@@ -12,9 +12,8 @@ type Options struct {
 	// DisableGSO turns off UDP generic segmentation offload (UDP_SEGMENT)
 	// even when the kernel supports it.
 	DisableGSO bool
-	// DisableMMsg turns off sendmmsg(2); without GSO, each datagram then takes
-	// one system call. It is also the fallback target when GSO fails at run
-	// time.
+	// DisableMMsg turns off sendmmsg(2): without GSO, and after GSO fails at
+	// run time, each datagram then takes one system call.
 	DisableMMsg bool
 }
 
@@ -65,8 +64,9 @@ type Conn struct {
 type gsoFailure struct{ err error }
 
 // Mode reports how SendPackets sends right now: "gso", "sendmmsg" or
-// "single". It can change once at run time, from "gso" to a slower mode, when
-// the kernel rejects a segmented send.
+// "single". It only ever moves to a slower mode at run time: from "gso" when
+// the kernel rejects a segmented send (EIO, EINVAL), from "sendmmsg" when the
+// kernel lacks it (ENOSYS).
 func (c *Conn) Mode() string { return mode(c.mode.Load()).String() }
 
 // GSOError returns the error (EIO or EINVAL, wrapped) that made SendPackets

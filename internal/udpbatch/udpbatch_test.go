@@ -89,8 +89,7 @@ func TestSendPacketsErrors(t *testing.T) {
 }
 
 func TestNewRejectsConnected(t *testing.T) {
-	rc, dst := receiver(t, "127.0.0.1:0")
-	_ = rc
+	_, dst := receiver(t, "127.0.0.1:0")
 	uc, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(dst))
 	if err != nil {
 		t.Fatal(err)

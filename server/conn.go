@@ -72,6 +72,12 @@ func (c *conn) serve(ctx context.Context) {
 		_ = c.nc.SetReadDeadline(time.Now().Add(timeout))
 		msg, err := c.r.Read()
 		if err != nil {
+			// Sessions kept alive by RTCP alone (RFC 3550 6.3.5) keep their
+			// connection: wait on while any of them lives, if no request
+			// was cut in half.
+			if isTimeout(err) && c.r.Buffered() == 0 && c.hasSessions() {
+				continue
+			}
 			c.readError(msg, err, log)
 			return
 		}

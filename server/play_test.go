@@ -345,3 +345,87 @@ func TestSchedulerOrdersByDueTime(t *testing.T) {
 		t.Errorf("order %v", got)
 	}
 }
+
+// TestFFmpegTCPFallback replays ffmpeg's UDP-to-TCP fallback (interop.md):
+// after PAUSE it sends a new SETUP RTP/AVP/TCP without a Session header on
+// the same connection, then PLAY with the new session.
+func TestFFmpegTCPFallback(t *testing.T) {
+	_, addr := startServer(t, Config{})
+	c := dialCtl(t, addr)
+	rtpc, rtcpc := udpPorts(t)
+	resp := c.do("SETUP", c.url("/test/stream=0"), fmt.Sprintf("Transport: RTP/AVP/UDP;unicast;client_port=%d-%d", port(rtpc), port(rtcpc)))
+	udpSess := "Session: " + sessionOf(t, resp)
+	wantStatus(t, "PLAY udp", c.do("PLAY", c.url("/test/"), udpSess, "Range: npt=0.000-"), 200)
+	wantStatus(t, "PAUSE udp", c.do("PAUSE", c.url("/test/"), udpSess), 200)
+	resp = c.do("SETUP", c.url("/test/stream=0"), "Transport: RTP/AVP/TCP;unicast;interleaved=0-1")
+	wantStatus(t, "SETUP tcp without Session", resp, 200)
+	tcpSess := "Session: " + sessionOf(t, resp)
+	if tcpSess == udpSess {
+		t.Fatal("fallback SETUP reused the UDP session")
+	}
+	c.cseq++
+	fmt.Fprintf(c.nc, "PLAY %s RTSP/1.0\r\nCSeq: %d\r\n%s\r\n\r\n", c.url("/test/"), c.cseq, tcpSess)
+	_ = c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var col collector
+	gotResp := false
+	for len(col.frames) < 5 {
+		m, err := c.r.Read()
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		switch m := m.(type) {
+		case *rtsp.Response:
+			wantStatus(t, "PLAY tcp", m, 200)
+			gotResp = true
+		case *rtsp.Frame:
+			if !gotResp {
+				t.Fatal("interleaved data before the PLAY response")
+			}
+			if m.Channel == 0 {
+				col.push(t, m.Payload)
+			}
+		}
+	}
+	checkDecodes(t, col.frames, 640, 480)
+}
+
+// TestRTCPKeepsSessionAlive: receiver reports alone (GStreamer over TCP
+// sends no RTSP keepalive) keep a session past its timeout, over UDP and
+// interleaved, and their statistics are kept.
+func TestRTCPKeepsSessionAlive(t *testing.T) {
+	srv, addr := startServer(t, Config{SessionTimeout: 600 * time.Millisecond, ReadTimeout: 5 * time.Second})
+	rtpc, rtcpc := udpPorts(t)
+	for _, tcp := range []bool{false, true} {
+		c := dialCtl(t, addr)
+		tr := fmt.Sprintf("Transport: RTP/AVP;unicast;client_port=%d-%d", port(rtpc), port(rtcpc))
+		if tcp {
+			tr = "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"
+		}
+		resp := c.do("SETUP", c.url("/test/stream=0"), tr)
+		id := sessionOf(t, resp)
+		trs, _ := rtsp.ParseTransports(resp.Header.Get("Transport"))
+		rr, err := rtcp.Marshal(&rtcp.ReceiverReport{SSRC: 7, Reports: []rtcp.ReceptionReport{{SSRC: trs[0].SSRC, FractionLost: 3, Jitter: 90}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srvRTCP := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: trs[0].ServerPort.Lo + 1}
+		for range 8 {
+			if tcp {
+				c.nc.Write(rtsp.AppendFrame(nil, 1, rr))
+			} else if _, err := rtcpc.WriteToUDP(rr, srvRTCP); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		ss := srv.session(id)
+		if ss == nil {
+			t.Fatalf("tcp=%v: session expired although RTCP kept arriving", tcp)
+		}
+		ss.mu.Lock()
+		got := ss.lastRR
+		ss.mu.Unlock()
+		if got.FractionLost != 3 || got.Jitter != 90 {
+			t.Errorf("tcp=%v: receiver report not kept: %+v", tcp, got)
+		}
+	}
+}

@@ -241,12 +241,16 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 	}
 	ss.state = statePlaying
 	ss.gen++
-	ss.playStart, ss.playPos = now, ss.pos
+	// Align the timeline to the stream's frame clock, so every session of
+	// a stream is due at the same instants and one scheduler wake-up sends
+	// to all of them.
+	start := ss.stream.nextTick(now)
+	ss.playStart, ss.playPos = start, ss.pos
 	ss.ensureScratch()
 	gen := ss.gen
 	resp := c.playResponse(req, ss)
 	c.srv.log.Info("play", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "npt", ss.npt(ss.pos), "tcp", ss.tr.tcp, "lab", ss.lab)
-	return resp, func() { c.srv.sched.add(ss, gen, now) }
+	return resp, func() { c.srv.sched.add(ss, gen, start) }
 }
 
 // playResponse carries Range and RTP-Info (RFC 2326 12.29, 12.33). Called

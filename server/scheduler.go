@@ -19,6 +19,10 @@ type scheduler struct {
 	send func(e dueEntry, now time.Time) (time.Time, bool)
 }
 
+// batchSlack is how early an entry may be sent to share a wake-up with
+// others: far below a frame period, far above timer jitter.
+const batchSlack = time.Millisecond
+
 type dueEntry struct {
 	due time.Time
 	s   *Session
@@ -95,7 +99,10 @@ func (sc *scheduler) run(ctx context.Context) {
 		now := time.Now()
 		sc.mu.Lock()
 		batch = batch[:0]
-		for len(sc.h) > 0 && !sc.h[0].due.After(now) {
+		// Entries due within batchSlack are sent in this wake-up too: one
+		// timer wake-up serves every session of a frame tick.
+		horizon := now.Add(batchSlack)
+		for len(sc.h) > 0 && !sc.h[0].due.After(horizon) {
 			batch = append(batch, sc.h.pop())
 		}
 		var wait time.Duration = -1

@@ -119,7 +119,7 @@ func (s *Session) seek(npt float64) {
 
 // dueOf is when frame position pos is to be sent in the current PLAY.
 func (s *Session) dueOf(pos int64) time.Time {
-	return s.playStart.Add(time.Duration(float64(pos-s.playPos) * float64(time.Second) / s.stream.FPS))
+	return s.playStart.Add(time.Duration(pos-s.playPos) * s.period())
 }
 
 // ensureScratch sizes the header scratch for the stream's largest frame.

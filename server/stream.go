@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/rtpstream/rtpstream/mjpeg"
 	"github.com/rtpstream/rtpstream/rtpjpeg"
@@ -32,6 +33,19 @@ type Stream struct {
 	Live bool
 	// maxPackets is the most RTP packets any frame needs.
 	maxPackets int
+	// epoch anchors the stream's frame clock (see nextTick).
+	epoch time.Time
+}
+
+// nextTick is the first instant of the stream's frame clock (epoch + k
+// periods) at or after t.
+func (st *Stream) nextTick(t time.Time) time.Time {
+	period := time.Duration(float64(time.Second) / st.FPS)
+	if period <= 0 {
+		return t
+	}
+	k := (t.Sub(st.epoch) + period - 1) / period
+	return st.epoch.Add(k * period)
 }
 
 func newStream(name string, v *mjpeg.Video, fps float64, mtu int, live bool) (*Stream, error) {
@@ -39,7 +53,7 @@ func newStream(name string, v *mjpeg.Video, fps float64, mtu int, live bool) (*S
 	if len(frames) == 0 {
 		return nil, fmt.Errorf("stream %s: no frames", name)
 	}
-	st := &Stream{Name: name, Frames: frames, LabFrames: v.Source, FPS: fps, Width: v.Width, Height: v.Height, Live: live}
+	st := &Stream{Name: name, Frames: frames, LabFrames: v.Source, FPS: fps, Width: v.Width, Height: v.Height, Live: live, epoch: time.Now()}
 	if len(st.LabFrames) != len(frames) {
 		st.LabFrames = frames
 	}

@@ -32,9 +32,11 @@ type tcpOut struct {
 	done    chan struct{}
 	once    sync.Once
 
-	// Writer-goroutine scratch, reused for every batch.
+	// Writer-goroutine scratch, reused for every batch. wbufs is the copy
+	// net.Buffers.WriteTo consumes; as a field it does not escape per write.
 	prefix []byte
 	bufs   net.Buffers
+	wbufs  net.Buffers
 }
 
 func newTCPOut(nc net.Conn, wmu *sync.Mutex, frames int, timeout time.Duration) *tcpOut {
@@ -98,8 +100,8 @@ func (o *tcpOut) run() {
 		}
 		o.wmu.Lock()
 		_ = o.nc.SetWriteDeadline(time.Now().Add(o.timeout))
-		bufs := o.bufs
-		_, err := bufs.WriteTo(o.nc)
+		o.wbufs = o.bufs
+		_, err := o.wbufs.WriteTo(o.nc)
 		o.wmu.Unlock()
 		if err != nil {
 			o.stop()

@@ -30,6 +30,7 @@ func commands() []command {
 		{"probe", "describe an RTSP URL or a frame file", runProbe},
 		{"gen", "write a test-pattern video", runGen},
 		{"convert", "convert between lab format, raw MJPEG and JPEG folders", runConvert},
+		{"bench", "load-test an RTSP server with N loopback clients", runBench},
 	}
 }
 

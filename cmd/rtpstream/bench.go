@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rtpstream/rtpstream/internal/bench"
+)
+
+// runBench implements `rtpstream bench`: N loopback clients play one URL
+// with real RTSP (internal/bench), then one JSON line of results goes to
+// stdout (cli.md; definitions in internal/bench's package doc).
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var (
+		url       = fs.String("url", "", "RTSP `URL` to play (required)")
+		clients   = fs.Int("clients", 1, "number of concurrent clients")
+		duration  = fs.Duration("duration", 10*time.Second, "measurement window, after every client plays and the warm-up")
+		transport = fs.String("transport", "udp", "RTP transport: udp or tcp (interleaved)")
+		pid       = fs.Int("server-pid", 0, "server `PID` whose CPU time and RSS are read from /proc (0: not measured)")
+		ramp      = fs.Duration("ramp", 0, "spread client starts over this long")
+		conc      = fs.Int("max-setup-concurrency", 32, "clients doing RTSP set-up at the same time")
+		warmup    = fs.Duration("warmup", time.Second, "wait after the last client plays before measuring")
+		fps       = fs.Float64("fps", 0, "frame rate for late frames when the SDP has no a=framerate (0: from RTP timestamps)")
+		reqTO     = fs.Duration("request-timeout", 10*time.Second, "timeout of each RTSP request")
+	)
+	pos, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 1 && *url == "" {
+		*url = pos[0]
+	} else if len(pos) > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
+	}
+	if *url == "" {
+		return fmt.Errorf("%w: --url is required", errUsage)
+	}
+	if *clients < 1 || *duration <= 0 || *conc < 1 || *fps < 0 {
+		return fmt.Errorf("%w: --clients, --duration and --max-setup-concurrency must be positive", errUsage)
+	}
+	if *transport != bench.TransportUDP && *transport != bench.TransportTCP {
+		return fmt.Errorf("%w: --transport %q (want udp or tcp)", errUsage, *transport)
+	}
+	res, err := bench.Run(ctx, bench.Config{
+		URL: *url, Clients: *clients, Duration: *duration, Transport: *transport, ServerPID: *pid,
+		Ramp: *ramp, MaxSetupConcurrency: *conc, Warmup: *warmup, FPS: *fps, RequestTimeout: *reqTO,
+	})
+	if err != nil {
+		if errors.Is(err, bench.ErrConfig) {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		return err
+	}
+	if res.SetupErrors > 0 {
+		fmt.Fprintf(stderr, "rtpstream bench: %d of %d clients failed to start: %s\n", res.SetupErrors, res.Clients, res.FirstError)
+	}
+	_, err = stdout.Write(res.JSON())
+	return err
+}

@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"fmt"
+	"time"
+)
+
+// Transports a Config may ask for.
+const (
+	TransportUDP = "udp"
+	TransportTCP = "tcp"
+)
+
+// Config describes one load-generation run. Zero fields take the defaults
+// documented on them.
+type Config struct {
+	// URL is the stream to play, rtsp://HOST:PORT/PATH. Required.
+	URL string
+	// Clients is how many loopback clients play it at once. Default 1.
+	Clients int
+	// Duration is the measurement window, which starts once every client
+	// is playing and Warmup has passed. Default 10 s.
+	Duration time.Duration
+	// Transport is TransportUDP (default) or TransportTCP (RTP interleaved
+	// in the RTSP connection, RFC 2326 §10.12).
+	Transport string
+	// ServerPID, when > 0, is the server process whose CPU time and RSS are
+	// read from /proc; 0 reports them as null.
+	ServerPID int
+	// Ramp spreads the clients' starts evenly over this long; 0 starts them
+	// as fast as MaxSetupConcurrency allows.
+	Ramp time.Duration
+	// MaxSetupConcurrency bounds the clients doing RTSP set-up (and
+	// TEARDOWN) at the same time. Default 32.
+	MaxSetupConcurrency int
+	// Warmup is the wait between the last client playing and the start of
+	// the window. Default 1 s.
+	Warmup time.Duration
+	// RequestTimeout bounds each RTSP request. Default 10 s.
+	RequestTimeout time.Duration
+	// FPS is the frame rate used for late frames when the SDP carries no
+	// a=framerate; 0 learns the period from the RTP timestamps.
+	FPS float64
+	// RecvBuffer is each UDP client's socket receive buffer in bytes
+	// (capped by net.core.rmem_max). Default 1 MiB.
+	RecvBuffer int
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.URL == "" {
+		return c, fmt.Errorf("%w: no URL", ErrConfig)
+	}
+	if c.Clients == 0 {
+		c.Clients = 1
+	}
+	if c.Clients < 0 {
+		return c, fmt.Errorf("%w: %d clients", ErrConfig, c.Clients)
+	}
+	if c.Duration == 0 {
+		c.Duration = 10 * time.Second
+	}
+	if c.Duration < 0 {
+		return c, fmt.Errorf("%w: duration %v", ErrConfig, c.Duration)
+	}
+	switch c.Transport {
+	case "":
+		c.Transport = TransportUDP
+	case TransportUDP, TransportTCP:
+	default:
+		return c, fmt.Errorf("%w: transport %q (want udp or tcp)", ErrConfig, c.Transport)
+	}
+	if c.MaxSetupConcurrency <= 0 {
+		c.MaxSetupConcurrency = 32
+	}
+	if c.Warmup == 0 {
+		c.Warmup = time.Second
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 10 * time.Second
+	}
+	if c.RecvBuffer <= 0 {
+		c.RecvBuffer = 1 << 20
+	}
+	if c.FPS < 0 {
+		return c, fmt.Errorf("%w: fps %v", ErrConfig, c.FPS)
+	}
+	return c, nil
+}

@@ -1,0 +1,64 @@
+// Package bench is rtpstream's load generator: it plays one RTSP/RTP
+// Motion-JPEG URL with many loopback clients at once, each doing real RTSP
+// (OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN; RFC 2326) over UDP or TCP
+// interleaved transport, and reports what a viewer would see (loss, late
+// frames, time to the first picture) and what the server paid for it (CPU
+// and memory from /proc of its process).
+//
+// It works against any RTSP server of RFC 2435 video (ours,
+// gst-rtsp-server, gortsplib), because it relies only on RTSP, the SDP
+// control URLs and the RTP header.
+//
+// # Receiving cheaply
+//
+// The generator shares the machine with the server it measures, so every
+// microsecond it spends is taken from the server. UDP clients read with
+// recvmmsg (golang.org/x/net/ipv4 PacketConn.ReadBatch, up to 32 datagrams
+// per system call) into 128-byte buffers: the kernel copies only the first
+// 128 bytes of each 1400-byte datagram and discards the rest (MSG_TRUNC),
+// which is all the RTP header and the RFC 2435 main header need. Each client
+// socket is read by its own goroutine parked in the Go network poller (one
+// epoll set for all sockets), so an idle client costs nothing and a frame
+// (one burst of packets) costs about one wake-up and one system call. TCP
+// clients must read every byte; they use rtsp.Reader. The generator's own
+// CPU time is reported (bench_cpu_s) so a run where it competes with the
+// server can be recognised.
+//
+// # Definitions
+//
+// All counts cover every packet a client received between its PLAY and the
+// end of the run, except packets, server_cpu_s and bench_cpu_s, which cover
+// only the measurement window (after every client is playing and a warm-up,
+// for Duration), so that server_cpu_us_per_packet is the steady-state cost
+// of one delivered packet, excluding RTSP set-up.
+//
+//   - Loss (RFC 3550 A.3): per client, expected = extended highest sequence
+//     number - first sequence number + 1; lost = expected - received,
+//     clamped at 0; loss_rate = sum(lost) / sum(expected).
+//   - Frame: the packets sharing one RTP timestamp. A frame is complete when
+//     its marker packet arrives and every packet from its first one (for
+//     payload type 26, the packet whose RFC 2435 fragment offset is 0; for
+//     other types, the first packet after a marker) to the marker arrived
+//     in sequence with no gap. Reordering inside a frame (which loopback
+//     does not do) makes it incomplete.
+//   - Frame period T: 1 / a=framerate from the SDP when present, else
+//     Config.FPS when set, else the RTP timestamp step between a client's
+//     first two frames.
+//   - Late frame: let F0 be a client's first complete frame, received at
+//     wall time t0 with RTP timestamp ts0. Complete frame F with timestamp
+//     ts is due at t0 + (ts - ts0) / clock rate (timestamps unwrapped); F is
+//     late when its last (marker) packet arrives more than T after its due
+//     time. A timestamp step of k > 1.5 periods between consecutive frames
+//     means round(k) - 1 frames were never sent (a server that skips frames
+//     when it falls behind): they count as late too. late_frame_rate =
+//     (late + skipped) / (complete frames after F0 + skipped).
+//   - First-frame latency: from the moment the client has read the PLAY
+//     response to the arrival of the marker packet of its first complete
+//     frame (0 if the frame arrived before the response was read);
+//     first_frame_ms_p50 and _p99 are nearest-rank percentiles over the
+//     clients that received a complete frame.
+//   - Server CPU: utime + stime of --server-pid from /proc/PID/stat (all its
+//     threads, clock ticks of 10 ms) over the window; server_rss_bytes is
+//     VmRSS from /proc/PID/status at the end of the window, before
+//     TEARDOWN. Bench CPU: getrusage(RUSAGE_SELF) over the same window.
+package bench

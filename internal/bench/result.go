@@ -1,0 +1,124 @@
+package bench
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"time"
+)
+
+// Result is one run's report, written as one JSON line (see the package
+// doc for the definitions). Fields that could not be measured are null.
+type Result struct {
+	// Clients is the number of clients asked for.
+	Clients int `json:"clients"`
+	// DurationS is the length of the measurement window in seconds.
+	DurationS float64 `json:"duration_s"`
+	// Packets counts RTP packets received by all clients in the window.
+	Packets uint64 `json:"packets"`
+	// LossRate is lost / expected over all clients (RFC 3550 A.3).
+	LossRate float64 `json:"loss_rate"`
+	// LateFrameRate is the share of frames late or never sent.
+	LateFrameRate float64 `json:"late_frame_rate"`
+	// FirstFrameMsP50 and FirstFrameMsP99 are percentiles of the time from
+	// the PLAY response to the first complete frame.
+	FirstFrameMsP50 *float64 `json:"first_frame_ms_p50"`
+	FirstFrameMsP99 *float64 `json:"first_frame_ms_p99"`
+	// ServerCPUS is the server's user+system CPU time in the window.
+	ServerCPUS *float64 `json:"server_cpu_s"`
+	// ServerCPUUsPerPacket is ServerCPUS per received packet, in µs.
+	ServerCPUUsPerPacket *float64 `json:"server_cpu_us_per_packet"`
+	// ServerRSSBytes is the server's resident set at the end of the window.
+	ServerRSSBytes *int64 `json:"server_rss_bytes"`
+	// BenchCPUS is the load generator's own CPU time in the window.
+	BenchCPUS float64 `json:"bench_cpu_s"`
+	// Transport is "udp" or "tcp".
+	Transport string `json:"transport"`
+
+	// ClientsPlaying counts clients whose PLAY succeeded; SetupErrors the
+	// others, FirstError says why the first of them failed.
+	ClientsPlaying int    `json:"clients_playing"`
+	SetupErrors    int    `json:"setup_errors"`
+	FirstError     string `json:"first_error,omitempty"`
+	// ClientsNoFrame counts playing clients that never got a complete
+	// frame.
+	ClientsNoFrame int `json:"clients_no_frame"`
+	// PacketsPerS is Packets / DurationS.
+	PacketsPerS float64 `json:"packets_per_s"`
+	// PacketsLost and PacketsExpected are the sums behind LossRate, over
+	// the whole run; BadPackets are datagrams that were not RTP.
+	PacketsLost     uint64 `json:"packets_lost"`
+	PacketsExpected uint64 `json:"packets_expected"`
+	BadPackets      uint64 `json:"bad_packets"`
+	// Frames counts complete frames, FramesIncomplete the others, over the
+	// whole run; LateFrames and SkippedFrames are the numerator of
+	// LateFrameRate.
+	Frames           uint64 `json:"frames"`
+	FramesIncomplete uint64 `json:"frames_incomplete"`
+	LateFrames       uint64 `json:"late_frames"`
+	SkippedFrames    uint64 `json:"skipped_frames"`
+	// FirstFrameMsMax is the slowest first frame.
+	FirstFrameMsMax *float64 `json:"first_frame_ms_max"`
+	// BenchCPUUsPerPacket is BenchCPUS per received packet, in µs.
+	BenchCPUUsPerPacket float64 `json:"bench_cpu_us_per_packet"`
+	// SetupS is how long it took all clients to start playing.
+	SetupS float64 `json:"setup_s"`
+}
+
+// JSON returns the result as one line of JSON, newline included.
+func (r *Result) JSON() []byte {
+	b, _ := json.Marshal(r) // plain data: cannot fail
+	return append(b, '\n')
+}
+
+// round keeps d decimal places, for readable JSON.
+func round(v float64, d int) float64 {
+	p := math.Pow(10, float64(d))
+	return math.Round(v*p) / p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// percentile is the nearest-rank percentile p (0..100) of sorted values.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	k := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	return sorted[max(0, min(k, len(sorted)-1))]
+}
+
+// aggregate sums the trackers of the clients into r.
+func (r *Result) aggregate(trs []*tracker) {
+	var lat []time.Duration
+	var evaluated uint64
+	for _, t := range trs {
+		r.PacketsLost += t.lost()
+		r.PacketsExpected += t.expected()
+		r.BadPackets += t.bad
+		r.Frames += t.complete
+		r.FramesIncomplete += t.incomplete
+		r.LateFrames += t.late
+		r.SkippedFrames += t.skipped
+		evaluated += t.evaluated
+		if !t.anchorSet {
+			r.ClientsNoFrame++
+			continue
+		}
+		d := t.firstAt.Sub(time.Unix(0, t.playAt.Load()))
+		lat = append(lat, max(d, 0))
+	}
+	if r.PacketsExpected > 0 {
+		r.LossRate = round(float64(r.PacketsLost)/float64(r.PacketsExpected), 6)
+	}
+	if n := evaluated + r.SkippedFrames; n > 0 {
+		r.LateFrameRate = round(float64(r.LateFrames+r.SkippedFrames)/float64(n), 6)
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		ms := func(d time.Duration) *float64 { return ptr(round(float64(d)/1e6, 3)) }
+		r.FirstFrameMsP50 = ms(percentile(lat, 50))
+		r.FirstFrameMsP99 = ms(percentile(lat, 99))
+		r.FirstFrameMsMax = ms(lat[len(lat)-1])
+	}
+}

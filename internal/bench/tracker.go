@@ -1,0 +1,177 @@
+package bench
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/rtpstream/rtpstream/rtp"
+)
+
+// jpegPayloadType is RFC 2435's static payload type (RFC 3551 §6).
+const jpegPayloadType = 26
+
+// tracker counts one client's RTP stream: packets, sequence gaps, frames,
+// late frames and the first complete frame (definitions in the package
+// doc). One goroutine feeds it; window counters are atomic so the
+// coordinator can snapshot them while packets flow.
+type tracker struct {
+	// windowPackets counts every packet, read atomically for the window.
+	windowPackets atomic.Uint64
+	// playAt is the UnixNano when the PLAY response was read (0: not yet).
+	playAt atomic.Int64
+
+	// clockRate is the RTP clock (90000 for JPEG); periodTicks is the frame
+	// period T in clock ticks, 0 until known.
+	clockRate   int64
+	periodTicks int64
+
+	hdr rtp.Header
+
+	// Sequence accounting (RFC 3550 A.1, A.3).
+	started  bool
+	baseSeq  uint16
+	maxSeq   uint16
+	cycles   uint32
+	received uint64
+	bad      uint64
+
+	// Frame assembly.
+	haveFrame   bool
+	curTS       uint32
+	curOK       bool
+	curDone     bool
+	expectSeq   uint16
+	afterMarker bool
+
+	// Frame timestamps unwrapped to 64 bits.
+	haveTS bool
+	lastTS uint32
+	extTS  int64
+
+	frames     uint64 // frames whose marker arrived
+	complete   uint64
+	incomplete uint64
+	evaluated  uint64 // complete frames after the anchor
+	late       uint64
+	skipped    uint64
+
+	anchorSet bool
+	anchorAt  time.Time
+	anchorTS  int64
+	firstAt   time.Time
+}
+
+func newTracker(clockRate int, periodTicks int64) *tracker {
+	if clockRate <= 0 {
+		clockRate = 90000
+	}
+	return &tracker{clockRate: int64(clockRate), periodTicks: periodTicks}
+}
+
+// packet accounts one received datagram (possibly truncated to its first
+// bytes) that arrived at now.
+func (t *tracker) packet(b []byte, now time.Time) {
+	t.windowPackets.Add(1)
+	n, err := t.hdr.Unmarshal(b)
+	if err != nil {
+		t.bad++
+		return
+	}
+	h := &t.hdr
+	seq := h.SequenceNumber
+	t.received++
+	if !t.started {
+		t.started = true
+		t.baseSeq, t.maxSeq = seq, seq
+	} else if d := rtp.SeqDiff(seq, t.maxSeq); d > 0 {
+		if seq < t.maxSeq {
+			t.cycles += 1 << 16
+		}
+		t.maxSeq = seq
+	}
+
+	// Where does a frame start? RFC 2435 §3.1: fragment offset 0.
+	isStart := t.afterMarker || !t.haveFrame
+	if h.PayloadType == jpegPayloadType && len(b) >= n+4 {
+		off := int(b[n+1])<<16 | int(b[n+2])<<8 | int(b[n+3])
+		isStart = off == 0
+	}
+	if !t.haveFrame || h.Timestamp != t.curTS {
+		if t.haveFrame && !t.curDone {
+			t.incomplete++
+		}
+		t.newFrame(h.Timestamp)
+		t.haveFrame, t.curTS, t.curOK, t.curDone = true, h.Timestamp, isStart, false
+	} else if seq != t.expectSeq || t.curDone {
+		t.curOK = false
+	}
+	t.expectSeq = seq + 1
+	t.afterMarker = h.Marker
+	if h.Marker && !t.curDone {
+		t.curDone = true
+		t.frames++
+		if t.curOK {
+			t.complete++
+			t.completed(now)
+		} else {
+			t.incomplete++
+		}
+	}
+}
+
+// newFrame unwraps a new frame's timestamp, learns the period from the
+// first step when the SDP did not give it, and counts frames the server
+// never sent (a timestamp step of more than 1.5 periods).
+func (t *tracker) newFrame(ts uint32) {
+	if !t.haveTS {
+		t.haveTS, t.lastTS, t.extTS = true, ts, int64(ts)
+		return
+	}
+	step := int64(int32(ts - t.lastTS))
+	t.extTS += step
+	t.lastTS = ts
+	if t.periodTicks == 0 && step > 0 {
+		t.periodTicks = step
+		return
+	}
+	if t.periodTicks > 0 && t.anchorSet && 2*step > 3*t.periodTicks {
+		t.skipped += uint64((step+t.periodTicks/2)/t.periodTicks - 1)
+	}
+}
+
+// completed handles the marker packet of a complete frame (t.extTS is its
+// unwrapped timestamp): the first one anchors the timeline, later ones are
+// checked against their due time.
+func (t *tracker) completed(now time.Time) {
+	ext := t.extTS
+	if !t.anchorSet {
+		t.anchorSet, t.anchorAt, t.anchorTS, t.firstAt = true, now, ext, now
+		return
+	}
+	if t.periodTicks <= 0 {
+		return
+	}
+	t.evaluated++
+	due := t.anchorAt.Add(time.Duration((ext - t.anchorTS) * int64(time.Second) / t.clockRate))
+	if now.Sub(due) > time.Duration(t.periodTicks*int64(time.Second)/t.clockRate) {
+		t.late++
+	}
+}
+
+// expected is the number of packets expected from the sequence numbers
+// (RFC 3550 A.3).
+func (t *tracker) expected() uint64 {
+	if !t.started {
+		return 0
+	}
+	ext := uint64(t.cycles) + uint64(t.maxSeq)
+	return ext - uint64(t.baseSeq) + 1
+}
+
+// lost is expected - received, clamped at 0 (duplicates).
+func (t *tracker) lost() uint64 {
+	if e := t.expected(); e > t.received {
+		return e - t.received
+	}
+	return 0
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# bench-compare.sh: the issue-5 measurement, side by side in one run, on
+# loopback: the same 640x480@30 MJPEG file served by our server, by the
+# gortsplib peer (internal/benchpeer/gortsplibserver) and by GStreamer's
+# reference server (../shared/peers/gst_rtsp_server.py), each played by
+# 200 UDP clients; ours also with 200 TCP clients, and with 1000 UDP
+# clients of a 320x240@15 file. Every `rtpstream bench` JSON line (with a
+# "server" and "stream" field added in front) goes to stdout and to $OUT.
+#
+#   scripts/bench-compare.sh            # DUR=10s OUT=bench-results.jsonl
+#   DUR=5s OUT=/tmp/r.jsonl scripts/bench-compare.sh
+#
+# Bounded: each bench is wrapped in `timeout`; every server started here is
+# killed (by its PID) on exit. Needs Go; GStreamer's run is skipped when
+# gst-launch-1.0 or python3-gi is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${DUR:-10s}
+OUT=${OUT:-bench-results.jsonl}
+PKG=${RTPSTREAM_PKG:-./cmd/rtpstream}   # the rtpstream main package to build
+SHARED=${RTPSTREAM_SHARED:-../shared}
+WORK=$(mktemp -d)
+PIDS=()
+
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+export CGO_ENABLED=0
+go build -o "$WORK/rtpstream" "$PKG"
+go build -o "$WORK/gortsplibserver" ./internal/benchpeer/gortsplibserver
+RTP=$WORK/rtpstream
+if ! "$RTP" bench -h >/dev/null 2>&1; then
+	echo "bench-compare: $PKG has no 'bench' command" >&2
+	exit 1
+fi
+
+mkdir -p "$WORK/m640" "$WORK/m320"
+"$RTP" gen -o "$WORK/m640/m640.mjpeg" --size 640x480 --fps 30 --frames 150 >&2
+"$RTP" gen -o "$WORK/m320/m320.mjpeg" --size 320x240 --fps 15 --frames 150 >&2
+: >"$OUT"
+
+# wait_for FILE REGEX: print the first line of FILE matching REGEX (30 s max).
+wait_for() {
+	for _ in $(seq 300); do
+		if line=$(grep -m1 -E "$2" "$1" 2>/dev/null); then
+			echo "$line"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "bench-compare: no '$2' in $1" >&2
+	return 1
+}
+
+# run_bench LABEL STREAM URL PID CLIENTS TRANSPORT
+run_bench() {
+	local line
+	line=$(timeout 300 "$RTP" bench --url "$3" --clients "$5" --duration "$DUR" \
+		--transport "$6" --server-pid "$4" --ramp 2s)
+	line="{\"server\":\"$1\",\"stream\":\"$2\",${line#\{}"
+	echo "$line" | tee -a "$OUT"
+}
+
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# ours
+start_ours() { # DIR FPS NAME -> sets URL, PID
+	"$RTP" serve --listen 127.0.0.1:0 --media "$1" --fps "$2" >"$WORK/ours.out" 2>"$WORK/ours.err" &
+	PID=$!
+	PIDS+=("$PID")
+	URL=$(wait_for "$WORK/ours.out" "^stream .*/$3\$" | awk '{print $2}')
+}
+start_ours "$WORK/m640" 30 m640.mjpeg
+run_bench ours 640x480@30 "$URL" "$PID" 200 udp
+run_bench ours 640x480@30 "$URL" "$PID" 200 tcp
+stop "$PID"
+
+# gortsplib peer
+"$WORK/gortsplibserver" --file "$WORK/m640/m640.mjpeg" --path /m640 --fps 30 >"$WORK/g.out" 2>"$WORK/g.err" &
+PID=$!
+PIDS+=("$PID")
+URL=$(wait_for "$WORK/g.out" '^READY ' | awk '{print $2}')
+run_bench gortsplib 640x480@30 "$URL" "$PID" 200 udp
+stop "$PID"
+
+# GStreamer reference server
+if command -v gst-launch-1.0 >/dev/null && /usr/bin/python3 -c 'import gi' 2>/dev/null; then
+	PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	/usr/bin/python3 "$SHARED/peers/gst_rtsp_server.py" --port "$PORT" --source mjpeg \
+		--path "$WORK/m640/m640.mjpeg" --fps 30 --mount /m640 >"$WORK/gst.out" 2>"$WORK/gst.err" &
+	PID=$!
+	PIDS+=("$PID")
+	URL=$(wait_for "$WORK/gst.out" '^READY ' | awk '{print $2}')
+	run_bench gstreamer 640x480@30 "$URL" "$PID" 200 udp
+	stop "$PID"
+else
+	echo "bench-compare: GStreamer missing, skipped" >&2
+fi
+
+# ours, 1000 UDP sessions of a stream the generator can still receive
+start_ours "$WORK/m320" 15 m320.mjpeg
+run_bench ours 320x240@15 "$URL" "$PID" 1000 udp
+stop "$PID"

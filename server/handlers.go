@@ -243,8 +243,9 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 	ss.gen++
 	// Align the timeline to the stream's frame clock, so every session of
 	// a stream is due at the same instants and one scheduler wake-up sends
-	// to all of them.
-	start := ss.stream.nextTick(now)
+	// to all of them. The clock's last tick is already due: the first frame
+	// goes out at once, the rest on the clock, none of them late.
+	start := ss.stream.lastTick(now)
 	ss.playStart, ss.playPos = start, ss.pos
 	ss.ensureScratch()
 	gen := ss.gen

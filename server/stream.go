@@ -37,15 +37,14 @@ type Stream struct {
 	epoch time.Time
 }
 
-// nextTick is the first instant of the stream's frame clock (epoch + k
-// periods) at or after t.
-func (st *Stream) nextTick(t time.Time) time.Time {
+// lastTick is the last instant of the stream's frame clock (epoch + k
+// periods) at or before t.
+func (st *Stream) lastTick(t time.Time) time.Time {
 	period := time.Duration(float64(time.Second) / st.FPS)
-	if period <= 0 {
+	if period <= 0 || t.Before(st.epoch) {
 		return t
 	}
-	k := (t.Sub(st.epoch) + period - 1) / period
-	return st.epoch.Add(k * period)
+	return st.epoch.Add(t.Sub(st.epoch) / period * period)
 }
 
 func newStream(name string, v *mjpeg.Video, fps float64, mtu int, live bool) (*Stream, error) {

@@ -61,6 +61,11 @@ type Config struct {
 	// reader before whole frames are dropped. Default 32 (about a second).
 	TCPQueueFrames int
 
+	// TCPSendBuffer is the kernel send buffer of a connection carrying
+	// interleaved media: with the queue, it bounds how much a slow reader
+	// can fall behind. Default 256 KiB.
+	TCPSendBuffer int
+
 	// Limits bounds request sizes (zero value: rtsp package defaults).
 	Limits rtsp.Limits
 
@@ -112,6 +117,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TCPQueueFrames <= 0 {
 		c.TCPQueueFrames = 32
+	}
+	if c.TCPSendBuffer <= 0 {
+		c.TCPSendBuffer = 256 << 10
 	}
 	if c.Realm == "" {
 		c.Realm = "rtpstream"

@@ -429,3 +429,39 @@ func TestRTCPKeepsSessionAlive(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledTCPReaderDropsWholeFrames: a TCP client that stops reading
+// loses whole frames (counted) while a UDP client of the same stream keeps
+// receiving every frame.
+func TestStalledTCPReaderDropsWholeFrames(t *testing.T) {
+	srv, addr := startServer(t, Config{TCPQueueFrames: 4, WriteTimeout: 30 * time.Second})
+	stalled := dialCtl(t, addr)
+	if tc, ok := stalled.nc.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	resp := stalled.do("SETUP", stalled.url("/test/stream=0"), "Transport: RTP/AVP/TCP;unicast;interleaved=0-1")
+	stalledID := sessionOf(t, resp)
+	stalled.cseq++
+	fmt.Fprintf(stalled.nc, "PLAY %s RTSP/1.0\r\nCSeq: %d\r\nSession: %s\r\n\r\n", stalled.url("/test/"), stalled.cseq, stalledID)
+	// ... and never reads again.
+
+	c := dialCtl(t, addr)
+	rtpc, rtcpc := udpPorts(t)
+	resp = c.do("SETUP", c.url("/test/stream=0"), fmt.Sprintf("Transport: RTP/AVP;unicast;client_port=%d-%d", port(rtpc), port(rtcpc)))
+	wantStatus(t, "PLAY", c.do("PLAY", c.url("/test/"), "Session: "+sessionOf(t, resp)), 200)
+	var col collector
+	readUDP(t, rtpc, &col, 60, 10*time.Second)
+	if len(col.frames) < 60 {
+		t.Fatalf("UDP client got %d frames while a TCP reader stalled", len(col.frames))
+	}
+	ss := srv.session(stalledID)
+	if ss == nil {
+		t.Fatal("stalled session gone")
+	}
+	ss.mu.Lock()
+	dropped := ss.framesDropped
+	ss.mu.Unlock()
+	if dropped == 0 {
+		t.Error("stalled TCP reader: no frame counted as dropped")
+	}
+}

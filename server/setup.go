@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -74,6 +75,11 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 	old := ss.tr.rtcpDst
 	ss.tr = tr
 	ss.mu.Unlock()
+	if tr.tcp {
+		if tc, ok := c.nc.(*net.TCPConn); ok {
+			_ = tc.SetWriteBuffer(c.srv.cfg.TCPSendBuffer)
+		}
+	}
 	if !tr.tcp && !lab {
 		c.srv.setRTCPAddr(ss, old, tr.rtcpDst)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -21,19 +23,20 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var (
-		listen    = fs.String("listen", ":8554", "RTSP `address` to listen on (127.0.0.1:0 picks a free port)")
-		media     = fs.String("media", "", "`folder` whose .mjpeg/.mjpg/.Mjpeg/.MJPEG files are served at /RELATIVE/PATH")
-		fps       = fs.Float64("fps", 20, "frame rate of files (the test pattern runs at 30)")
-		mtu       = fs.Int("mtu", 1400, "largest RTP packet in `bytes`, header included")
-		timeout   = fs.Duration("session-timeout", 60*time.Second, "end sessions silent for this long")
-		readTO    = fs.Duration("read-timeout", 10*time.Second, "close connections that send no request for this long")
-		maxConns  = fs.Int("max-conns", 1024, "most concurrent RTSP connections")
-		noLoop    = fs.Bool("no-loop", false, "stop at the end of a file instead of looping")
-		noGSO     = fs.Bool("no-gso", false, "do not use UDP segmentation offload")
-		logFormat = fs.String("log-format", "text", "log format: text or json")
-		logLevel  = fs.String("log-level", "info", "log level: debug, info, warn, error")
-		user      = fs.String("user", "", "require this user name (Digest or Basic auth)")
-		pass      = fs.String("pass", "", "password for --user")
+		listen     = fs.String("listen", ":8554", "RTSP `address` to listen on (127.0.0.1:0 picks a free port)")
+		media      = fs.String("media", "", "`folder` whose .mjpeg/.mjpg/.Mjpeg/.MJPEG files are served at /RELATIVE/PATH")
+		fps        = fs.Float64("fps", 20, "frame rate of files (the test pattern runs at 30)")
+		mtu        = fs.Int("mtu", 1400, "largest RTP packet in `bytes`, header included")
+		timeout    = fs.Duration("session-timeout", 60*time.Second, "end sessions silent for this long")
+		readTO     = fs.Duration("read-timeout", 10*time.Second, "close connections that send no request for this long")
+		maxConns   = fs.Int("max-conns", 1024, "most concurrent RTSP connections")
+		noLoop     = fs.Bool("no-loop", false, "stop at the end of a file instead of looping")
+		noGSO      = fs.Bool("no-gso", false, "do not use UDP segmentation offload")
+		logFormat  = fs.String("log-format", "text", "log format: text or json")
+		logLevel   = fs.String("log-level", "info", "log level: debug, info, warn, error")
+		user       = fs.String("user", "", "require this user name (Digest or Basic auth)")
+		pass       = fs.String("pass", "", "password for --user")
+		cpuprofile = fs.String("cpuprofile", "", "write a CPU profile to `file` until exit")
 	)
 	pos, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -61,6 +64,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *user != "" {
 		cfg.Credentials = &rtsp.Credentials{Username: *user, Password: *pass}
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {

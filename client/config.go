@@ -17,22 +17,22 @@ const (
 	TransportAuto = "auto" // UDP first, TCP on 461 or when no packet arrives in NoPacketTimeout
 )
 
-// Defaults of the Config fields.
+// Defaults of the Config fields (see each field for its meaning).
 const (
-	DefaultTimeout          = 10 * time.Second
-	DefaultUDPReadTimeout   = 500 * time.Millisecond
-	DefaultNoPacketTimeout  = 3 * time.Second
-	DefaultLabEndTimeout    = 2 * time.Second
-	DefaultLabProbeTimeout  = 2 * time.Second
-	DefaultMediaTimeout     = 10 * time.Second
-	DefaultRTCPInterval     = 5 * time.Second
-	DefaultSessionTimeout   = 60 * time.Second
-	DefaultReorderPackets   = 8
-	DefaultReorderDelay     = 50 * time.Millisecond
-	DefaultFrameQueue       = 64
-	DefaultMaxRedirects     = 3
-	DefaultLabFrameInterval = 50 * time.Millisecond
-	DefaultUserAgent        = "rtpstream"
+	DefaultTimeout          = 10 * time.Second       // Config.Timeout
+	DefaultUDPReadTimeout   = 500 * time.Millisecond // Config.UDPReadTimeout, as the lab specifies
+	DefaultNoPacketTimeout  = 3 * time.Second        // Config.NoPacketTimeout ("auto" falls back to TCP)
+	DefaultLabEndTimeout    = 2 * time.Second        // Config.LabEndTimeout (lab end of stream)
+	DefaultLabProbeTimeout  = 2 * time.Second        // Config.LabProbeTimeout (lab server detection)
+	DefaultMediaTimeout     = 10 * time.Second       // Config.MediaTimeout
+	DefaultRTCPInterval     = 5 * time.Second        // Config.RTCPInterval
+	DefaultSessionTimeout   = 60 * time.Second       // RFC 2326 §12.37, when Session has no timeout
+	DefaultReorderPackets   = 8                      // Config.ReorderPackets
+	DefaultReorderDelay     = 50 * time.Millisecond  // Config.ReorderDelay
+	DefaultFrameQueue       = 64                     // Config.FrameQueue
+	DefaultMaxRedirects     = 3                      // Config.MaxRedirects
+	DefaultLabFrameInterval = 50 * time.Millisecond  // Config.LabFrameInterval
+	DefaultUserAgent        = "rtpstream"            // Config.UserAgent
 )
 
 // Config configures a Session. The zero value plays over UDP with TCP

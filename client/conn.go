@@ -55,6 +55,11 @@ func dialCtrl(ctx context.Context, addr string, timeout time.Duration, log *slog
 		}
 		return nil, fmt.Errorf("connect %s: %w", addr, err)
 	}
+	return newCtrlConn(nc, timeout, log), nil
+}
+
+// newCtrlConn starts the reader of an established control connection.
+func newCtrlConn(nc net.Conn, timeout time.Duration, log *slog.Logger) *ctrlConn {
 	c := &ctrlConn{
 		nc:      nc,
 		rd:      rtsp.NewReader(nc, rtsp.Limits{}),
@@ -63,7 +68,7 @@ func dialCtrl(ctx context.Context, addr string, timeout time.Duration, log *slog
 		done:    make(chan struct{}),
 	}
 	go c.readLoop()
-	return c, nil
+	return c
 }
 
 func (c *ctrlConn) readLoop() {

@@ -110,6 +110,12 @@ func (s *Session) labSetup(ctx context.Context) error {
 		return fmt.Errorf("SETUP: RTP port: %w", err)
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
+	if s.labDetected {
+		// A lab server answers at once; the standard OPTIONS already waited.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.LabProbeTimeout)
+		defer cancel()
+	}
 	resp, err := lc.exchange(ctx, "SETUP", s.labFile, rtsp.Field{Name: "Transport", Value: rtsp.LabTransport(port)})
 	if err == nil && resp.StatusCode != rtsp.StatusOK {
 		err = statusError("SETUP", s.labFile, resp)
@@ -122,8 +128,8 @@ func (s *Session) labSetup(ctx context.Context) error {
 	}
 	if err != nil {
 		_ = conn.Close()
-		if s.labDetected {
-			err = fmt.Errorf("%w (the server answered no OPTIONS either, so the lab dialect was tried)", err)
+		if s.labDetected && (errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded)) {
+			err = fmt.Errorf("%w: the server answered neither OPTIONS (RTSP) nor SETUP in the lab dialect within %v", ErrTimeout, s.cfg.LabProbeTimeout)
 		}
 		return err
 	}

@@ -704,7 +704,7 @@ func (s *Session) Stats() Stats {
 // in Public, else OPTIONS).
 func (s *Session) maintain() {
 	defer s.wg.Done()
-	tick := time.NewTicker(min(s.cfg.UDPReadTimeout, 500*time.Millisecond))
+	tick := time.NewTicker(min(s.cfg.UDPReadTimeout, 250*time.Millisecond))
 	defer tick.Stop()
 	nextRR := time.Now().Add(rtcpInterval(s.cfg.RTCPInterval))
 	for {
@@ -715,9 +715,14 @@ func (s *Session) maintain() {
 		case now = <-tick.C:
 		}
 		s.mu.Lock()
-		m, sid, timeout, d := s.media, s.sessionID, s.sessionTimeout, s.desc
+		m, sid, timeout, d, cc := s.media, s.sessionID, s.sessionTimeout, s.desc, s.cc
 		s.mu.Unlock()
 		if m == nil {
+			continue
+		}
+		if cc != nil && !cc.alive() && s.Err() == nil {
+			m.recv.flush()
+			s.end(fmt.Errorf("%w: %w", ErrEndOfStream, cc.closedErr()))
 			continue
 		}
 		if idle, playing := m.recv.idle(now); playing && s.Err() == nil {

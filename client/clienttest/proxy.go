@@ -300,27 +300,44 @@ type relay struct {
 }
 
 func (p *Proxy) newRelay(clientIP netip.Addr, crtp, crtcp int) (*relay, error) {
-	var socks [4]*net.UDPConn
-	for i := range socks {
-		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			for _, s := range socks[:i] {
-				_ = s.Close()
-			}
-			return nil, err
-		}
-		_ = c.SetReadBuffer(4 << 20)
-		socks[i] = c
+	srvRTP, srvRTCP, err := listenPair()
+	if err != nil {
+		return nil, err
+	}
+	cliRTP, cliRTCP, err := listenPair()
+	if err != nil {
+		_ = srvRTP.Close()
+		_ = srvRTCP.Close()
+		return nil, err
 	}
 	r := &relay{
 		p: p, clientRTP: netip.AddrPortFrom(clientIP, uint16(crtp)), clientRTCP: netip.AddrPortFrom(clientIP, uint16(crtcp)),
-		srvRTP: socks[0], srvRTCP: socks[1], cliRTP: socks[2], cliRTCP: socks[3],
+		srvRTP: srvRTP, srvRTCP: srvRTCP, cliRTP: cliRTP, cliRTCP: cliRTCP,
 		rng: rand.New(rand.NewPCG(p.cfg.Seed, 0x5eed)),
 	}
 	p.mu.Lock()
 	p.relays = append(p.relays, r)
 	p.mu.Unlock()
 	return r, nil
+}
+
+// listenPair opens UDP sockets on consecutive ports of 127.0.0.1 (RTP even,
+// RTCP odd), as port ranges in Transport headers require.
+func listenPair() (*net.UDPConn, *net.UDPConn, error) {
+	for range 64 {
+		a, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return nil, nil, err
+		}
+		if p := port(a); p%2 == 0 && p < 65535 {
+			if b, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 1}); err == nil {
+				_ = a.SetReadBuffer(4 << 20)
+				return a, b, nil
+			}
+		}
+		_ = a.Close()
+	}
+	return nil, nil, errors.New("no free UDP port pair")
 }
 
 func (r *relay) start() {

@@ -109,6 +109,7 @@ func runRecord(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer sess.Close()
 	if err := sess.Play(ctx); err != nil {
+		teardown(ctx, sess, log) // a SETUP may have succeeded
 		return err
 	}
 	started := time.Now()

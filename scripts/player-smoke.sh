@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the desktop player (issue 4, acceptance 2 and 3): builds
 # cmd/rtpplay (cgo) and cmd/rtpstream, starts Xvfb, and for each server
-# (ours, GStreamer's reference server) runs `rtpplay --autoplay URL`, takes
+# (ours, GStreamer's reference server, the lab-dialect fake) runs `rtpplay --autoplay URL`, takes
 # two PNG screenshots a second apart with ffmpeg's x11grab, and checks that
 # the video area differs between them and that the statistics line reads
 # about 30 fps and 0 % loss. Exits non-zero with a message on the first
@@ -72,20 +72,22 @@ say "Xvfb on $DISPLAY"
 export XDG_CACHE_HOME=$tmp/cache LANG=C.UTF-8
 mkdir -p "$XDG_CACHE_HOME"
 
-# check NAME URL: plays URL and checks screenshots and statistics.
+# check NAME MIN_FPS MAX_FPS RTPPLAY_ARGS...: plays with rtpplay --autoplay
+# and checks screenshots and statistics.
 check() {
-  local name=$1 url=$2 log=$out/rtpplay-$1.log
-  say "$name: rtpplay --autoplay $url"
-  "$rtpplay" --autoplay --stats-stderr "$url" 2>"$log" &
+  local name=$1 minfps=$2 maxfps=$3 log=$out/rtpplay-$1.log
+  shift 3
+  say "$name: rtpplay --autoplay $*"
+  "$rtpplay" --autoplay --stats-stderr "$@" 2>"$log" &
   local pid=$!
   pids+=($pid)
-  # Up to 20 s for the first full second of playing at >= 25 fps.
+  # Up to 20 s for the first full second of playing at >= MIN_FPS.
   local i line="" fps=0
   for ((i = 0; i < 200; i++)); do
     kill -0 "$pid" 2>/dev/null || fail "$name: rtpplay exited: $(tail -5 "$log")"
     line=$(grep 'rtpplay: stats:' "$log" | tail -1 || true)
     fps=$(sed -nE 's/.*stats: ([0-9.]+) fps.*/\1/p' <<<"$line")
-    if [ -n "$fps" ] && awk -v f="$fps" 'BEGIN { exit !(f >= 25) }'; then break; fi
+    if [ -n "$fps" ] && awk -v f="$fps" -v m="$minfps" 'BEGIN { exit !(f >= m) }'; then break; fi
     sleep 0.1
   done
   [ -n "$line" ] || fail "$name: no statistics line from rtpplay (log: $log): $(tail -5 "$log")"
@@ -95,7 +97,7 @@ check() {
   fps=$(sed -nE 's/.*stats: ([0-9.]+) fps.*/\1/p' <<<"$line")
   local loss
   loss=$(sed -nE 's/.* ([0-9.]+) % loss.*/\1/p' <<<"$line")
-  awk -v f="$fps" 'BEGIN { exit !(f >= 25 && f <= 35) }' || fail "$name: $fps fps, want about 30: $line"
+  awk -v f="$fps" -v a="$minfps" -v b="$maxfps" 'BEGIN { exit !(f >= a && f <= b) }' || fail "$name: $fps fps, want $minfps-$maxfps: $line"
   [ "$loss" = "0.0" ] || fail "$name: $loss % loss, want 0: $line"
 
   # The window, and the video area inside it.
@@ -147,7 +149,7 @@ fi
 pids+=($!)
 url=$(wait_line "$out/serve.out" "^stream rtsp://.*$stream\$" 30 | awk '{ print $2 }') ||
   fail "rtpstream serve printed no stream line: $(tail -5 "$out/serve.log")"
-check rtpstream "$url"
+check rtpstream 25 35 "$url"
 
 # 2. GStreamer's reference server (a moving ball, 640x480 at 30 fps).
 gst=../shared/peers/gst_rtsp_server.py
@@ -158,15 +160,27 @@ elif [ -x /usr/bin/python3 ] && [ -f "$gst" ] && /usr/bin/python3 -c 'import gi;
   /usr/bin/python3 "$gst" --port "$port" --pattern ball >"$out/gst.out" 2>"$out/gst.log" &
   pids+=($!)
   url=$(wait_line "$out/gst.out" '^READY rtsp://' 30 | awk '{ print $2 }') || fail "GStreamer server not ready: $(tail -5 "$out/gst.log")"
-  check gstreamer "$url"
+  check gstreamer 25 35 "$url"
 elif [ "${RTPSTREAM_REQUIRE_PEERS:-}" = 1 ]; then
   fail "GStreamer's RTSP server is not installed (python3-gi, gir1.2-gst-rtsp-server-1.0)"
 else
   say "skipping the GStreamer server: /usr/bin/python3 with GstRtspServer not found"
 fi
 
-# 3. The lab-dialect fake (client/clienttest.LabServer) is a test library,
-# not a program: the player's lab path is covered headless by
-# `go test ./player -run Lab`.
-say "skipping the lab-dialect fake under X: it is not runnable outside go test (covered by go test ./player -run Lab)"
+# 3. The lab-dialect fake of the client tests (client/clienttest.LabServer
+# run as internal/labfake): every rule of lab-dialect.md enforced, a frame
+# every 50 ms (20 fps); rtpplay gets the lab's ClientLauncher arguments.
+if [ -z "${SIZE:-}" ]; then
+  CGO_ENABLED=0 go build -o "$tmp/labfake" ./internal/labfake || fail "cannot build internal/labfake"
+  "$tmp/labfake" >"$out/labfake.out" 2>"$out/labfake.log" &
+  labpid=$!
+  pids+=($labpid)
+  url=$(wait_line "$out/labfake.out" '^READY rtsp://' 30 | awk '{ print $2 }') || fail "lab fake not ready: $(tail -5 "$out/labfake.log")"
+  hostport=${url#rtsp://}; hostport=${hostport%%/*}
+  labport=$(/usr/bin/python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  check lab 16 24 --lab "${hostport%:*}" "${hostport##*:}" "$labport" "${url##*/}"
+  kill -TERM "$labpid"
+  wait "$labpid" || fail "lab fake: the player broke lab-dialect rules: $(tail -5 "$out/labfake.log")"
+  say "lab: the player kept every lab-dialect rule ($(tail -1 "$out/labfake.log"))"
+fi
 say "all ok"

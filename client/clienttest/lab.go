@@ -69,9 +69,26 @@ var (
 	labTransport = regexp.MustCompile(`^Transport: RTP/UDP; client_port= ([0-9]+)$`)
 )
 
-// StartLabServer starts a LabServer on 127.0.0.1; it stops at Cleanup.
+// StartLabServer starts a LabServer on 127.0.0.1; it stops at Cleanup,
+// where every rule the client broke is reported as a test error.
 func StartLabServer(tb testing.TB, cfg LabConfig) *LabServer {
 	tb.Helper()
+	s, err := NewLabServer(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		s.Close()
+		for _, v := range s.Violations() {
+			tb.Errorf("lab server: %s", v)
+		}
+	})
+	return s
+}
+
+// NewLabServer starts a LabServer on 127.0.0.1 outside a test (the player's
+// smoke test runs it as a program); Close stops it.
+func NewLabServer(cfg LabConfig) (*LabServer, error) {
 	if cfg.File == "" {
 		cfg.File = "movie.Mjpeg"
 	}
@@ -83,19 +100,13 @@ func StartLabServer(tb testing.TB, cfg LabConfig) *LabServer {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatal(err)
+		return nil, fmt.Errorf("lab server: %w", err)
 	}
 	s := &LabServer{Addr: ln.Addr().String(), cfg: cfg, ln: ln, conns: map[net.Conn]struct{}{}, doneSending: make(chan struct{})}
 	s.URL = "rtsp://" + s.Addr + "/" + cfg.File
 	s.wg.Add(1)
 	go s.accept()
-	tb.Cleanup(func() {
-		s.Close()
-		for _, v := range s.Violations() {
-			tb.Errorf("lab server: %s", v)
-		}
-	})
-	return s
+	return s, nil
 }
 
 // Violations returns the rules the client broke.

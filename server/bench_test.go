@@ -115,8 +115,8 @@ func BenchmarkTCPOutFrame(b *testing.B) {
 	for b.Loop() {
 		o.bufs, o.prefix = o.bufs[:0], o.prefix[:0]
 		o.add(outItem{channel: 0, frame: st.Packets[i%len(st.Packets)], seq: uint16(i * 40), ts: uint32(i) * 3000, ssrc: 1})
-		bufs := o.bufs
-		if _, err := bufs.WriteTo(nc); err != nil {
+		o.wbufs = o.bufs // as tcpOut.run does: a field, so nothing escapes per write
+		if _, err := o.wbufs.WriteTo(nc); err != nil {
 			b.Fatal(err)
 		}
 		i++

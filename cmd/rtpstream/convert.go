@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -138,36 +137,23 @@ func convertCopy(ctx context.Context, in, out string, f mjpeg.Format, set bool, 
 	err = writeAtomic(out, func(dst io.Writer) error {
 		bw := bufio.NewWriterSize(dst, 256<<10)
 		w := mjpeg.NewWriter(bw, s.outFormat)
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			fr, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", in, err)
-			}
-			info, err := jpeghdr.Parse(fr)
-			if err != nil {
-				return fmt.Errorf("%s: %w", in, &mjpeg.FrameError{Frame: r.Frames(), Offset: r.Offset(), Err: err})
-			}
+		_, err := eachFrame(ctx, r, in, func(fr []byte, info *jpeghdr.Info) error {
 			if s.frames == 0 {
 				s.width, s.height, s.chroma = info.Width, info.Height, mjpeg.Subsampling(info)
 			}
-			if _, err := info.RFC2435(); err != nil {
+			if _, reason := carriableReason(info); reason != "" {
 				notCarriable++
-				var nc *jpeghdr.NotCarriableError
-				if errors.As(err, &nc) {
-					reasons[nc.Reason]++
-				}
+				reasons[reason]++
 			}
 			if err := w.WriteFrame(fr); err != nil {
 				return err
 			}
 			s.frames++
 			prog.update(s.frames, 0)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if s.frames == 0 {
 			return fmt.Errorf("%s: %w", in, mjpeg.ErrNoFrames)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -37,28 +36,11 @@ func probeFile(ctx context.Context, path string, stdout io.Writer) error {
 		reasons                      = map[string]int{}
 		types                        = map[uint8]int{}
 	)
-	for {
-		if n%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		fr, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		info, err := jpeghdr.Parse(fr)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, &mjpeg.FrameError{Frame: r.Frames(), Offset: r.Offset(), Err: err})
-		}
+	n, err = eachFrame(ctx, r, path, func(fr []byte, info *jpeghdr.Info) error {
 		sz := [2]int{info.Width, info.Height}
-		if n == 0 {
+		if len(sizes) == 0 {
 			firstSize, minSize, maxSize = sz, len(fr), len(fr)
 		}
-		n++
 		sizes[sz]++
 		chroma[mjpeg.Subsampling(info)]++
 		total += int64(len(fr))
@@ -66,16 +48,15 @@ func probeFile(ctx context.Context, path string, stdout io.Writer) error {
 		if len(fr) > labRecvSize {
 			overLab++
 		}
-		if typ, err := info.RFC2435(); err != nil {
-			var nc *jpeghdr.NotCarriableError
-			if errors.As(err, &nc) {
-				reasons[nc.Reason]++
-			} else {
-				reasons[err.Error()]++
-			}
+		if typ, reason := carriableReason(info); reason != "" {
+			reasons[reason]++
 		} else {
 			types[typ]++
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("%s: %w", path, mjpeg.ErrNoFrames)

@@ -465,3 +465,46 @@ func TestStalledTCPReaderDropsWholeFrames(t *testing.T) {
 		t.Error("stalled TCP reader: no frame counted as dropped")
 	}
 }
+
+// TestShutdownSaysBye: stopping the server ends every playing session with
+// an RTCP BYE (cli.md: SIGINT/SIGTERM) and Serve returns nil.
+func TestShutdownSaysBye(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := New(ctx, Config{Logger: testLogger(), PatternFrames: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	c := dialCtl(t, srv.Addr().String())
+	rtpc, rtcpc := udpPorts(t)
+	resp := c.do("SETUP", c.url("/test/stream=0"), fmt.Sprintf("Transport: RTP/AVP;unicast;client_port=%d-%d", port(rtpc), port(rtcpc)))
+	wantStatus(t, "PLAY", c.do("PLAY", c.url("/test/"), "Session: "+sessionOf(t, resp)), 200)
+	var col collector
+	readUDP(t, rtpc, &col, 2, 5*time.Second)
+	cancel()
+	for {
+		pkts := readRTCP(t, rtcpc, 3*time.Second)
+		if pkts == nil {
+			t.Fatal("no BYE at shutdown")
+		}
+		if bye, ok := pkts[len(pkts)-1].(*rtcp.Goodbye); ok {
+			if !strings.Contains(bye.Reason, "shutting down") {
+				t.Errorf("BYE reason %q", bye.Reason)
+			}
+			break
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after shutdown: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+}

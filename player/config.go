@@ -35,6 +35,9 @@ type Config struct {
 	// own figures appended) every StatsInterval while a session is open,
 	// from a non-UI goroutine; rtpplay --stats-stderr prints it.
 	OnStats func(line string)
+	// Decode decodes frames off the UI goroutine. Default DecodeJPEG
+	// (pure Go).
+	Decode Decoder
 	// Do runs a function on the UI goroutine. Default fyne.Do.
 	Do func(func())
 	// Logger receives one line per event. Default: discard.

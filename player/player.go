@@ -216,6 +216,7 @@ func (p *Player) open(ctx context.Context, url string) (Source, error) {
 		return nil, err
 	}
 	eng := newEngine(src.Frames(), p.cfg.JitterBuffer, src.Stats().Lab, p.scr.offer, p.scr.buffer)
+	eng.decoder = p.cfg.Decode
 	eng.start()
 	p.mu.Lock()
 	if p.closed {

@@ -97,6 +97,11 @@ func (o *options) playerConfig(stderr io.Writer) player.Config {
 		ccfg.Credentials = &rtsp.Credentials{Username: o.user, Password: o.pass}
 	}
 	cfg := player.Config{Dial: player.ClientDialer(ccfg), URL: o.url, JitterBuffer: o.jitter, Logger: log}
+	if td, err := newTurboDecoder(); err == nil {
+		cfg.Decode = td.decode
+	} else {
+		log.Warn("libjpeg-turbo unavailable; decoding in Go", "err", err)
+	}
 	if o.statsStderr {
 		cfg.OnStats = func(line string) { fmt.Fprintln(stderr, "rtpplay: stats:", line) }
 	}

@@ -91,3 +91,31 @@ func TestTurboDecoderMatchesGo(t *testing.T) {
 		t.Error("truncated JPEG decoded without error")
 	}
 }
+
+// BenchmarkDecode compares the two decoders on a 640x480 test-pattern frame.
+func BenchmarkDecode(b *testing.B) {
+	v, err := mjpeg.PatternVideo(640, 480, 30, 1, 80)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frame := v.Frames[0]
+	buf := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	buffer := func(w, h int) *image.RGBA { return buf }
+	td, err := newTurboDecoder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range []struct {
+		name string
+		fn   player.Decoder
+	}{{"libjpeg-turbo", td.decode}, {"image-jpeg", player.DecodeJPEG}} {
+		b.Run(d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.fn(frame, buffer); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -21,9 +21,8 @@ import (
 
 // turboDecoder decodes JPEG frames with libjpeg-turbo straight into RGBA:
 // 0.39 ms against 3.0 ms for image/jpeg plus the YCbCr conversion on a
-// 640x480 frame (BenchmarkDecode), which
-// is most of the player's own CPU at 30 fps. Frames it cannot decode fall
-// back to the pure-Go decoder.
+// 640x480 frame (BenchmarkDecode), which was most of the player's own CPU at
+// 30 fps. Frames it cannot decode fall back to the pure-Go decoder.
 type turboDecoder struct {
 	mu sync.Mutex
 	h  C.tjhandle

@@ -56,6 +56,7 @@ func BenchmarkSendUDPFrame(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				srv.sendUDPFrame(ss, st.Packets[i%len(st.Packets)], uint32(i)*3000)
+				srv.flushUDP()
 				i++
 			}
 			b.ReportMetric(packetsPerFrame(st), "packets/op")

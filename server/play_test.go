@@ -312,6 +312,7 @@ func TestSendUDPFrameAllocs(t *testing.T) {
 	// since no session plays.
 	allocs := testing.AllocsPerRun(200, func() {
 		srv.sendUDPFrame(ss, st.Packets[0], 1234)
+		srv.flushUDP()
 	})
 	if allocs != 0 {
 		t.Errorf("sendUDPFrame allocates %.1f times per frame, want 0", allocs)
@@ -327,7 +328,7 @@ func TestSchedulerOrdersByDueTime(t *testing.T) {
 			close(done)
 		}
 		return time.Time{}, false
-	})
+	}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	now := time.Now()

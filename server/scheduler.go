@@ -17,6 +17,9 @@ type scheduler struct {
 	// send is called for each due entry, outside mu; it returns the next due
 	// time and whether the session stays scheduled.
 	send func(e dueEntry, now time.Time) (time.Time, bool)
+	// flush is called after each wake-up's entries were sent, to push out
+	// what send queued (nil: nothing to do).
+	flush func()
 }
 
 // batchSlack is how early an entry may be sent to share a wake-up with
@@ -72,8 +75,8 @@ func (h *dueHeap) pop() dueEntry {
 	return e
 }
 
-func newScheduler(send func(dueEntry, time.Time) (time.Time, bool)) *scheduler {
-	return &scheduler{wake: make(chan struct{}, 1), send: send}
+func newScheduler(send func(dueEntry, time.Time) (time.Time, bool), flush func()) *scheduler {
+	return &scheduler{wake: make(chan struct{}, 1), send: send, flush: flush}
 }
 
 // add schedules s (at generation gen) to be sent at due.
@@ -119,6 +122,9 @@ func (sc *scheduler) run(ctx context.Context) {
 					sc.mu.Unlock()
 				}
 				batch[i] = dueEntry{}
+			}
+			if sc.flush != nil {
+				sc.flush()
 			}
 			continue
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/udpbatch"
 	"github.com/rtpstream/rtpstream/rtp"
 	"github.com/rtpstream/rtpstream/rtpjpeg"
 )
@@ -79,24 +80,20 @@ func (ss *Session) countSent(p *rtpjpeg.Packetized) {
 	}
 }
 
-// sendUDPFrame sends one frame's packets to the session's client in one
-// batched call (GSO where available): per-client headers, shared payloads.
-// It allocates nothing.
+// sendUDPFrame queues one frame's packets for the session's client:
+// per-client headers over the shared payloads. flushUDP sends everything
+// queued in one scheduler wake-up together. It allocates nothing.
 func (s *Server) sendUDPFrame(ss *Session, p *rtpjpeg.Packetized, ts uint32) {
 	n := len(p.Payloads)
 	hdrs := ss.hdrs[:n]
 	for i := range hdrs {
 		rtp.PutHeader(hdrs[i], i == n-1, rtpjpeg.PayloadType, ss.seq+uint16(i), ts, ss.ssrc)
 	}
-	if err := s.udp.batch.SendPackets(ss.tr.rtpDst, hdrs, p.Payloads); err != nil {
-		// The client's port may be closed (ICMP unreachable): count it as
-		// a dropped frame; the session timeout ends a vanished client.
-		ss.framesDropped++
-	}
+	s.pending = append(s.pending, udpbatch.Datagrams{Dst: ss.tr.rtpDst, Hdrs: hdrs, Payloads: p.Payloads})
 	ss.countSent(p)
 }
 
-// sendLabFrame sends a whole JPEG in one datagram, the lab's RTP dialect
+// sendLabFrame queues a whole JPEG as one datagram, the lab's RTP dialect
 // (lab-dialect.md): no RFC 2435 header, sequence numbers from 1.
 func (s *Server) sendLabFrame(ss *Session, frame []byte, ts uint32) {
 	if len(frame)+rtp.HeaderSize > maxUDPPayload {
@@ -107,10 +104,25 @@ func (s *Server) sendLabFrame(ss *Session, frame []byte, ts uint32) {
 	hdr := ss.hdrs[:1]
 	rtp.PutHeader(hdr[0], false, rtpjpeg.PayloadType, ss.seq, ts, ss.ssrc)
 	ss.labPayload[0] = frame
-	if err := s.udp.batch.SendPackets(ss.tr.rtpDst, hdr, ss.labPayload[:]); err != nil {
-		ss.framesDropped++
-	}
+	s.pending = append(s.pending, udpbatch.Datagrams{Dst: ss.tr.rtpDst, Hdrs: hdr, Payloads: ss.labPayload[:]})
 	ss.seq++
 	ss.packetsSent++
 	ss.octetsSent += uint32(len(frame))
+}
+
+// flushUDP sends the frames queued during one scheduler wake-up: with GSO,
+// one sendmmsg carries a GSO message per client, so a tick serving many
+// clients costs a few system calls. A failed send (a vanished client's
+// port, a full buffer) is counted; the session timeout ends vanished
+// clients. It runs on the scheduler goroutine, which owns the queue and the
+// sessions' header scratch until it returns.
+func (s *Server) flushUDP() {
+	if len(s.pending) == 0 {
+		return
+	}
+	if err := s.udp.batch.SendBatch(s.pending); err != nil {
+		s.udpErrors.Add(1)
+	}
+	clear(s.pending) // drop references to session scratch
+	s.pending = s.pending[:0]
 }

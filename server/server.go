@@ -16,7 +16,10 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/rtpstream/rtpstream/internal/udpbatch"
 )
 
 // ErrServerClosed is returned by Serve after the server has shut down.
@@ -33,6 +36,11 @@ type Server struct {
 	ln    net.Listener
 	// secret keys the stateless Digest nonces.
 	secret [16]byte
+
+	// pending are the UDP frames queued in one scheduler wake-up (owned by
+	// the scheduler goroutine); udpErrors counts failed batch sends.
+	pending   []udpbatch.Datagrams
+	udpErrors atomic.Uint64
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -60,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if _, err := rand.Read(s.secret[:]); err != nil {
 		return nil, fmt.Errorf("server secret: %w", err)
 	}
-	s.sched = newScheduler(s.sendDue)
+	s.sched = newScheduler(s.sendDue, s.flushUDP)
 	return s, nil
 }
 

@@ -44,6 +44,12 @@ type sysConn struct {
 
 	zone      string // last IPv6 zone resolved, and its index
 	zoneIndex uint32
+
+	// SendBatch scratch: a socket address per destination, and the batch
+	// entry each message belongs to.
+	names4 []unix.RawSockaddrInet4
+	names6 []unix.RawSockaddrInet6
+	owner  []int
 }
 
 // New wraps an unconnected UDP socket (from net.ListenUDP) for batched sends.
@@ -155,29 +161,14 @@ func (c *Conn) fallback(m mode, err error) (mode, bool) {
 // the single mode should pass it to package net (IPv4 unmapped on an IPv4
 // socket). An IPv4 destination on an IPv6 socket becomes a v4-mapped address.
 func (s *sysConn) setAddr(dst netip.AddrPort) (netip.AddrPort, error) {
-	a := dst.Addr()
-	if !a.IsValid() {
-		return dst, fmt.Errorf("%w: invalid address", ErrAddressFamily)
-	}
-	if s.family == unix.AF_INET {
-		a = a.Unmap()
-		if !a.Is4() {
-			return dst, fmt.Errorf("%w: %v on an IPv4 socket", ErrAddressFamily, dst)
-		}
-		s.sa4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: a.As4()}
-		putPort(&s.sa4.Port, dst.Port())
-		s.name = (*byte)(unsafe.Pointer(&s.sa4))
-		s.namelen = unix.SizeofSockaddrInet4
-		return netip.AddrPortFrom(a, dst.Port()), nil
-	}
-	scope, err := s.scopeID(a.Zone())
+	name, namelen, err := s.addrInto(dst, &s.sa4, &s.sa6)
 	if err != nil {
 		return dst, err
 	}
-	s.sa6 = unix.RawSockaddrInet6{Family: unix.AF_INET6, Addr: a.As16(), Scope_id: scope}
-	putPort(&s.sa6.Port, dst.Port())
-	s.name = (*byte)(unsafe.Pointer(&s.sa6))
-	s.namelen = unix.SizeofSockaddrInet6
+	s.name, s.namelen = name, namelen
+	if s.family == unix.AF_INET {
+		return netip.AddrPortFrom(dst.Addr().Unmap(), dst.Port()), nil
+	}
 	return dst, nil
 }
 

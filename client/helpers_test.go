@@ -12,6 +12,7 @@ import (
 	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/server"
+	"github.com/rtpstream/rtpstream/server/servertest"
 )
 
 // testLogger logs to the test at debug level when -v is given.
@@ -53,23 +54,7 @@ func startServer(t testing.TB, src *clienttest.Sources, cfg server.Config) strin
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	return srv.Addr().String()
+	return servertest.Start(t, cfg).Addr().String()
 }
 
 // collect reads n frames (or until Done or the timeout).

@@ -1,9 +1,7 @@
 package player
 
 import (
-	"context"
 	"image"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -11,30 +9,14 @@ import (
 
 	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/server"
+	"github.com/rtpstream/rtpstream/server/servertest"
 )
 
 // startServer runs our server (the /test pattern, 640x480 at 30 fps) for
 // the test and returns the pattern's URL.
 func startServer(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, server.Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for _, u := range srv.URLs() {
-		if strings.HasSuffix(u, "/test") {
-			return u
-		}
-	}
-	t.Fatalf("no /test in %v", srv.URLs())
-	return ""
+	return servertest.URL(t, servertest.Start(t, server.Config{}), "/test")
 }
 
 // TestRealServer taps the buttons against our server: Setup enables Play,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/rtpstream/rtpstream/mjpeg"
 	"github.com/rtpstream/rtpstream/rtsp"
 	"github.com/rtpstream/rtpstream/server"
+	"github.com/rtpstream/rtpstream/server/servertest"
 )
 
 // recRun runs `rtpstream ARGS...` in-process and returns the exit status,
@@ -71,20 +71,7 @@ func recServer(t *testing.T, src *clienttest.Sources, cfg server.Config) string 
 	if cfg.FPS == 0 {
 		cfg.FPS = 60
 	}
-	cfg.Logger = slog.New(slog.DiscardHandler)
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg)
-	if err == nil {
-		err = srv.Listen("127.0.0.1:0")
-	}
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return srv.Addr().String()
+	return servertest.Start(t, cfg).Addr().String()
 }
 
 // recCheckFrames checks every recorded frame against the sources (nil:

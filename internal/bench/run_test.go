@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -22,6 +21,7 @@ import (
 	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/mjpeg"
 	"github.com/rtpstream/rtpstream/server"
+	"github.com/rtpstream/rtpstream/server/servertest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -30,34 +30,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // returns the test pattern's URL.
 func startOurServer(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, server.Config{
-		PatternFrames: 30,
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	for _, u := range srv.URLs() {
-		if strings.HasSuffix(u, "/test") {
-			return u
-		}
-	}
-	t.Fatalf("no /test in %v", srv.URLs())
-	return ""
+	return servertest.URL(t, servertest.Start(t, server.Config{PatternFrames: 30}), "/test")
 }
 
 // checkResult asserts a healthy run and that the JSON line carries every

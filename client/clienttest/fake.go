@@ -1,7 +1,6 @@
 package clienttest
 
 import (
-	"errors"
 	"net"
 	"strings"
 	"sync"
@@ -90,31 +89,22 @@ func (f *FakeServer) serve(c net.Conn) {
 		f.mu.Unlock()
 		_ = c.Close()
 	}()
-	rd := rtsp.NewReader(c, rtsp.Limits{})
-	for {
-		m, err := rd.Read()
-		if err != nil {
-			if errors.Is(err, rtsp.ErrFrameTooLarge) {
-				continue
-			}
-			return
-		}
+	readMessages(c, func(m any) error {
 		req, ok := m.(*rtsp.Request)
 		if !ok {
-			continue
+			return nil
 		}
 		f.mu.Lock()
 		f.reqs = append(f.reqs, req)
 		f.mu.Unlock()
 		resp := f.handler(req)
 		if resp == nil {
-			continue
+			return nil
 		}
 		resp.Header = append(rtsp.Header{{Name: "CSeq", Value: req.Header.Get("CSeq")}}, resp.Header...)
-		if _, err := c.Write(resp.Marshal()); err != nil {
-			return
-		}
-	}
+		_, err := c.Write(resp.Marshal())
+		return err
+	})
 }
 
 // SDP is a minimal description of one RFC 2435 stream, as our server and

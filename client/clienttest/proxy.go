@@ -2,6 +2,7 @@ package clienttest
 
 import (
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -182,31 +183,11 @@ func (p *Proxy) clientToServer(c, up net.Conn, setups *setupTable) {
 	defer p.wg.Done()
 	defer p.untrack(up)
 	defer p.untrack(c)
-	rd := rtsp.NewReader(c, rtsp.Limits{})
-	for {
-		m, err := rd.Read()
-		if err != nil {
-			if errors.Is(err, rtsp.ErrFrameTooLarge) {
-				continue
-			}
-			return
+	forward(c, up, func(m any) {
+		if req, ok := m.(*rtsp.Request); ok && req.Method == "SETUP" {
+			p.rewriteSetup(c, req, setups)
 		}
-		var b []byte
-		switch m := m.(type) {
-		case *rtsp.Request:
-			if m.Method == "SETUP" {
-				p.rewriteSetup(c, m, setups)
-			}
-			b = m.Marshal()
-		case *rtsp.Frame:
-			b = rtsp.AppendFrame(nil, m.Channel, m.Payload)
-		default:
-			continue
-		}
-		if _, err := up.Write(b); err != nil {
-			return
-		}
-	}
+	})
 }
 
 func (p *Proxy) rewriteSetup(c net.Conn, req *rtsp.Request, setups *setupTable) {
@@ -232,32 +213,52 @@ func (p *Proxy) serverToClient(up, c net.Conn, setups *setupTable) {
 	defer p.wg.Done()
 	defer p.untrack(c)
 	defer p.untrack(up)
-	rd := rtsp.NewReader(up, rtsp.Limits{})
-	for {
-		m, err := rd.Read()
-		if err != nil {
-			if errors.Is(err, rtsp.ErrFrameTooLarge) {
-				continue
-			}
+	forward(up, c, func(m any) {
+		resp, ok := m.(*rtsp.Response)
+		if !ok {
 			return
 		}
+		setups.mu.Lock()
+		r := setups.m[resp.Header.Get("CSeq")]
+		delete(setups.m, resp.Header.Get("CSeq"))
+		setups.mu.Unlock()
+		if r != nil {
+			p.rewriteReply(resp, r)
+		}
+	})
+}
+
+// forward copies RTSP messages and interleaved frames from src to dst,
+// letting rewrite change each message first, until either side fails.
+func forward(src, dst net.Conn, rewrite func(m any)) {
+	readMessages(src, func(m any) error {
+		rewrite(m)
 		var b []byte
 		switch m := m.(type) {
+		case *rtsp.Request:
+			b = m.Marshal()
 		case *rtsp.Response:
-			setups.mu.Lock()
-			r := setups.m[m.Header.Get("CSeq")]
-			delete(setups.m, m.Header.Get("CSeq"))
-			setups.mu.Unlock()
-			if r != nil {
-				p.rewriteReply(m, r)
-			}
 			b = m.Marshal()
 		case *rtsp.Frame:
 			b = rtsp.AppendFrame(nil, m.Channel, m.Payload)
 		default:
+			return nil
+		}
+		_, err := dst.Write(b)
+		return err
+	})
+}
+
+// readMessages calls fn with every RTSP message or interleaved frame read
+// from r (oversized frames are skipped) until reading or fn fails.
+func readMessages(r io.Reader, fn func(m any) error) {
+	rd := rtsp.NewReader(r, rtsp.Limits{})
+	for {
+		m, err := rd.Read()
+		if errors.Is(err, rtsp.ErrFrameTooLarge) {
 			continue
 		}
-		if _, err := c.Write(b); err != nil {
+		if err != nil || fn(m) != nil {
 			return
 		}
 	}

@@ -3,7 +3,8 @@
 # loopback: the same 640x480@30 MJPEG file served by our server, by the
 # gortsplib peer (internal/benchpeer/gortsplibserver) and by GStreamer's
 # reference server (../shared/peers/gst_rtsp_server.py), each played by
-# 200 UDP clients; ours also with 200 TCP clients, and with 1000 UDP
+# 200 UDP clients (receiving with UDP_GRO where the kernel has it); ours
+# also without GRO (the kernel then segments on the server's CPU), with 200 TCP clients, and with 1000 UDP
 # clients of a 320x240@15 file. Every `rtpstream bench` JSON line (with a
 # "server" and "stream" field added in front) goes to stdout and to $OUT.
 #
@@ -56,11 +57,11 @@ wait_for() {
 	return 1
 }
 
-# run_bench LABEL STREAM URL PID CLIENTS TRANSPORT
+# run_bench LABEL STREAM URL PID CLIENTS TRANSPORT [BENCH FLAGS...]
 run_bench() {
 	local line
 	line=$(timeout 300 "$RTP" bench --url "$3" --clients "$5" --duration "$DUR" \
-		--transport "$6" --server-pid "$4" --ramp 2s)
+		--transport "$6" --server-pid "$4" --ramp 2s "${@:7}")
 	line="{\"server\":\"$1\",\"stream\":\"$2\",${line#\{}"
 	echo "$line" | tee -a "$OUT"
 }
@@ -76,6 +77,7 @@ start_ours() { # DIR FPS NAME -> sets URL, PID
 }
 start_ours "$WORK/m640" 30 m640.mjpeg
 run_bench ours 640x480@30 "$URL" "$PID" 200 udp
+run_bench ours 640x480@30 "$URL" "$PID" 200 udp --no-gro
 run_bench ours 640x480@30 "$URL" "$PID" 200 tcp
 stop "$PID"
 

@@ -26,6 +26,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		conc      = fs.Int("max-setup-concurrency", 32, "clients doing RTSP set-up at the same time")
 		warmup    = fs.Duration("warmup", time.Second, "wait after the last client plays before measuring")
 		fps       = fs.Float64("fps", 0, "frame rate for late frames when the SDP has no a=framerate (0: from RTP timestamps)")
+		noGRO     = fs.Bool("no-gro", false, "UDP clients do not ask for coalesced datagrams (UDP_GRO): the server's kernel then cuts each GSO send into datagrams on loopback, at the server's expense")
 		reqTO     = fs.Duration("request-timeout", 10*time.Second, "timeout of each RTSP request")
 	)
 	pos, err := parseFlags(fs, args, stderr)
@@ -49,6 +50,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	res, err := bench.Run(ctx, bench.Config{
 		URL: *url, Clients: *clients, Duration: *duration, Transport: *transport, ServerPID: *pid,
 		Ramp: *ramp, MaxSetupConcurrency: *conc, Warmup: *warmup, FPS: *fps, RequestTimeout: *reqTO,
+		NoGRO: *noGRO,
 	})
 	if err != nil {
 		if errors.Is(err, bench.ErrConfig) {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/net/ipv4"
 
+	"github.com/rtpstream/rtpstream/internal/udpbatch"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
@@ -21,6 +22,10 @@ const (
 	// recvSnap is how many bytes of each datagram are copied: the RTP
 	// header and the RFC 2435 main header; the kernel drops the rest.
 	recvSnap = 128
+	// groBatch and groBuffer are the reads of one recvmmsg on a UDP_GRO
+	// socket and their size: one coalesced read holds up to 64 KiB.
+	groBatch  = 2
+	groBuffer = 1 << 16
 	// teardownTimeout bounds TEARDOWN and the wait for its response.
 	teardownTimeout = 3 * time.Second
 )
@@ -34,6 +39,8 @@ type client struct {
 	tr  *tracker
 	// rtp and rtcp are the UDP sockets (nil over TCP).
 	rtp, rtcp *net.UDPConn
+	// gro is set when the RTP socket receives coalesced datagrams.
+	gro bool
 	// channel is the interleaved RTP channel over TCP.
 	channel uint8
 	// teardownCSeq is the CSeq of TEARDOWN once sent (TCP reader stops at
@@ -89,6 +96,9 @@ func (c *client) start(ctx context.Context, host string) (err error) {
 	if c.rtp, c.rtcp, err = udpPair(local, cfg.RecvBuffer); err != nil {
 		return err
 	}
+	if !cfg.NoGRO {
+		c.gro = udpbatch.EnableGRO(c.rtp) == nil
+	}
 	rtpPort := c.rtp.LocalAddr().(*net.UDPAddr).Port
 	transport := "RTP/AVP;unicast;client_port=" + strconv.Itoa(rtpPort) + "-" + strconv.Itoa(rtpPort+1)
 	if _, err := c.ctl.setup(c.md.setupURL, transport, cfg.RequestTimeout); err != nil {
@@ -112,30 +122,60 @@ func (c *client) onFrame(f *rtsp.Frame) {
 }
 
 // readUDP receives the client's RTP with recvmmsg until the socket closes.
+// Without GRO each read is one datagram truncated to its first recvSnap
+// bytes; on a UDP_GRO socket a read may hold several datagrams of the
+// segment size its control message gives (the last shorter), each
+// accounted from its first recvSnap bytes.
 func (c *client) readUDP() {
 	defer close(c.recvDone)
+	batch, size, oobSize := recvBatch, recvSnap, 0
+	if c.gro {
+		batch, size, oobSize = groBatch, groBuffer, udpbatch.GROControlSize
+	}
 	pc := ipv4.NewPacketConn(c.rtp)
-	buf := make([]byte, recvBatch*recvSnap)
-	msgs := make([]ipv4.Message, recvBatch)
+	buf := make([]byte, batch*size)
+	oob := make([]byte, batch*oobSize)
+	msgs := make([]ipv4.Message, batch)
 	for i := range msgs {
-		msgs[i].Buffers = [][]byte{buf[i*recvSnap : (i+1)*recvSnap]}
+		msgs[i].Buffers = [][]byte{buf[i*size : (i+1)*size]}
+		msgs[i].OOB = oob[i*oobSize : (i+1)*oobSize]
 	}
 	for {
-		n, err := pc.ReadBatch(msgs, 0)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			// ECONNREFUSED and the like from ICMP: keep reading.
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				return
-			}
-			continue
+		n, ok := readBatch(pc, msgs)
+		if !ok {
+			return
 		}
 		now := time.Now()
 		for i := range n {
-			c.tr.packet(msgs[i].Buffers[0][:msgs[i].N], now)
+			b := msgs[i].Buffers[0][:msgs[i].N]
+			seg := udpbatch.GROSegmentSize(msgs[i].OOB[:msgs[i].NN])
+			if seg <= 0 {
+				seg = len(b)
+			}
+			for len(b) > 0 {
+				d := b[:min(seg, len(b))]
+				b = b[len(d):]
+				c.tr.packet(d[:min(recvSnap, len(d))], now)
+			}
+		}
+	}
+}
+
+// readBatch is one recvmmsg; ok is false once the socket is closed (or
+// its deadline passed). Errors a connected-less UDP socket reports for
+// earlier sends (ICMP unreachable) are skipped.
+func readBatch(pc *ipv4.PacketConn, msgs []ipv4.Message) (n int, ok bool) {
+	for {
+		n, err := pc.ReadBatch(msgs, 0)
+		if err == nil {
+			return n, true
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return 0, false
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return 0, false
 		}
 	}
 }

@@ -44,6 +44,12 @@ type Config struct {
 	// RecvBuffer is each UDP client's socket receive buffer in bytes
 	// (capped by net.core.rmem_max). Default 1 MiB.
 	RecvBuffer int
+	// NoGRO keeps the UDP clients from asking for coalesced datagrams
+	// (UDP_GRO). By default each client enables it where the kernel has it,
+	// so that a GSO sender's frame reaches the client whole (as a NIC's GRO
+	// would hand it over) instead of being cut into datagrams on loopback
+	// at the sender's expense; NoGRO measures that cutting too.
+	NoGRO bool
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -34,6 +34,9 @@ type Result struct {
 	BenchCPUS float64 `json:"bench_cpu_s"`
 	// Transport is "udp" or "tcp".
 	Transport string `json:"transport"`
+	// UDPGRO tells whether the UDP clients received coalesced datagrams
+	// (UDP_GRO); false over TCP.
+	UDPGRO bool `json:"udp_gro"`
 
 	// ClientsPlaying counts clients whose PLAY succeeded; SetupErrors the
 	// others, FirstError says why the first of them failed.

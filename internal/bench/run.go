@@ -75,6 +75,10 @@ starting:
 		playing = append(playing, c)
 	}
 	res.ClientsPlaying = len(playing)
+	res.UDPGRO = cfg.Transport == TransportUDP
+	for _, c := range playing {
+		res.UDPGRO = res.UDPGRO && c.gro
+	}
 	if len(playing) == 0 {
 		return res, fmt.Errorf("%w: %s", ErrNoClients, res.FirstError)
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -69,13 +70,15 @@ func checkResult(t *testing.T, res *Result, clients int, maxLoss float64) {
 func TestOurServer(t *testing.T) {
 	u := startOurServer(t)
 	for _, tc := range []struct {
+		name      string
 		transport string
 		clients   int
-	}{{TransportUDP, 20}, {TransportTCP, 10}} {
-		t.Run(tc.transport, func(t *testing.T) {
+		noGRO     bool
+	}{{"udp", TransportUDP, 20, false}, {"udp-no-gro", TransportUDP, 10, true}, {"tcp", TransportTCP, 10, false}} {
+		t.Run(tc.name, func(t *testing.T) {
 			res, err := Run(context.Background(), Config{
 				URL: u, Clients: tc.clients, Duration: 2 * time.Second, Transport: tc.transport,
-				Warmup: 200 * time.Millisecond,
+				Warmup: 200 * time.Millisecond, NoGRO: tc.noGRO,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -83,6 +86,11 @@ func TestOurServer(t *testing.T) {
 			checkResult(t, res, tc.clients, 0)
 			if res.Transport != tc.transport || res.ServerCPUS != nil || res.ServerRSSBytes != nil {
 				t.Errorf("transport %q server_cpu_s %v rss %v", res.Transport, res.ServerCPUS, res.ServerRSSBytes)
+			}
+			// Our server sends GSO; Linux >= 5.0 hands it to GRO sockets
+			// whole, and the split reads must account the same packets.
+			if wantGRO := tc.transport == TransportUDP && !tc.noGRO && runtime.GOOS == "linux"; res.UDPGRO != wantGRO {
+				t.Errorf("udp_gro %v, want %v", res.UDPGRO, wantGRO)
 			}
 			// 30 fps for 2 s per client, whatever the packets per frame.
 			if min := uint64(tc.clients) * 50; res.Frames < min {

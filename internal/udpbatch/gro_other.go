@@ -1,0 +1,22 @@
+//go:build !linux
+
+package udpbatch
+
+import (
+	"errors"
+	"fmt"
+	"net"
+)
+
+// GROControlSize is the control-message room a GRO read needs; off Linux
+// there is none.
+var GROControlSize = 0
+
+// EnableGRO reports errors.ErrUnsupported off Linux: datagrams arrive one
+// per read.
+func EnableGRO(uc *net.UDPConn) error {
+	return fmt.Errorf("udp gro: %w", errors.ErrUnsupported)
+}
+
+// GROSegmentSize returns 0 off Linux: every read is one datagram.
+func GROSegmentSize(oob []byte) int { return 0 }

@@ -11,9 +11,9 @@ import (
 // When an entry is due the session's next frame is sent (UDP) or queued
 // (TCP) and the session is pushed back with its next due time.
 type scheduler struct {
-	mu   sync.Mutex
-	h    dueHeap
-	wake chan struct{}
+	mu sync.Mutex
+	h  dueHeap
+	w  waker
 	// send is called for each due entry, outside mu; it returns the next due
 	// time and whether the session stays scheduled.
 	send func(e dueEntry, now time.Time) (time.Time, bool)
@@ -76,7 +76,7 @@ func (h *dueHeap) pop() dueEntry {
 }
 
 func newScheduler(send func(dueEntry, time.Time) (time.Time, bool), flush func()) *scheduler {
-	return &scheduler{wake: make(chan struct{}, 1), send: send, flush: flush}
+	return &scheduler{w: newWaker(), send: send, flush: flush}
 }
 
 // add schedules s (at generation gen) to be sent at due.
@@ -86,19 +86,17 @@ func (sc *scheduler) add(s *Session, gen uint64, due time.Time) {
 	first := sc.h[0].s == s && sc.h[0].gen == gen
 	sc.mu.Unlock()
 	if first {
-		select {
-		case sc.wake <- struct{}{}:
-		default:
-		}
+		sc.w.wake()
 	}
 }
 
 // run sends due frames until ctx ends.
 func (sc *scheduler) run(ctx context.Context) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
+	defer sc.w.close()
+	stop := context.AfterFunc(ctx, sc.w.wake)
+	defer stop()
 	var batch []dueEntry
-	for {
+	for ctx.Err() == nil {
 		now := time.Now()
 		sc.mu.Lock()
 		batch = batch[:0]
@@ -131,18 +129,6 @@ func (sc *scheduler) run(ctx context.Context) {
 		if wait < 0 {
 			wait = time.Hour
 		}
-		timer.Reset(wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-sc.wake:
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
-		case <-timer.C:
-		}
+		sc.w.wait(wait)
 	}
 }

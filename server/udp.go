@@ -25,9 +25,11 @@ const (
 // udpPair is the server's shared RTP (even) and RTCP (odd) sockets. Every
 // UDP session sends from them; RTCP from clients arrives on the odd one.
 type udpPair struct {
-	rtp, rtcp *net.UDPConn
-	rtpPort   int
-	// batch sends RTP; it is owned by the scheduler goroutine.
+	rtcp    *net.UDPConn
+	rtpPort int
+	// batch is the RTP socket, opened by udpbatch.Listen so that it stays
+	// out of Go's network poller (see ARCHITECTURE.md); the scheduler
+	// goroutine sends on it, drainRTP reads it.
 	batch *udpbatch.Conn
 }
 
@@ -45,29 +47,23 @@ func listenUDPPair(host net.IP, disableGSO bool) (*udpPair, error) {
 	}
 	var lastErr error
 	for range 64 {
-		rtpc, err := net.ListenUDP(network, &net.UDPAddr{IP: host})
+		b, err := udpbatch.Listen(network, &net.UDPAddr{IP: host}, udpbatch.Options{DisableGSO: disableGSO})
 		if err != nil {
 			return nil, fmt.Errorf("listen rtp: %w", err)
 		}
-		port := rtpc.LocalAddr().(*net.UDPAddr).Port
+		port := b.LocalAddr().Port
 		if port%2 != 0 || port == 65535 {
-			rtpc.Close()
+			b.Close()
 			continue
 		}
 		rtcpc, err := net.ListenUDP(network, &net.UDPAddr{IP: host, Port: port + 1})
 		if err != nil {
-			rtpc.Close()
+			b.Close()
 			lastErr = err
 			continue
 		}
-		_ = rtpc.SetWriteBuffer(sendBufferBytes)
-		b, err := udpbatch.New(rtpc, udpbatch.Options{DisableGSO: disableGSO})
-		if err != nil {
-			rtpc.Close()
-			rtcpc.Close()
-			return nil, fmt.Errorf("rtp socket: %w", err)
-		}
-		return &udpPair{rtp: rtpc, rtcp: rtcpc, rtpPort: port, batch: b}, nil
+		_ = b.SetWriteBuffer(sendBufferBytes)
+		return &udpPair{rtcp: rtcpc, rtpPort: port, batch: b}, nil
 	}
 	return nil, fmt.Errorf("no free RTP/RTCP port pair on %s: %v", host, lastErr)
 }
@@ -75,7 +71,7 @@ func listenUDPPair(host net.IP, disableGSO bool) (*udpPair, error) {
 func (u *udpPair) mode() string { return u.batch.Mode() }
 
 func (u *udpPair) close() {
-	u.rtp.Close()
+	u.batch.Close()
 	u.rtcp.Close()
 }
 
@@ -84,7 +80,7 @@ func (u *udpPair) close() {
 func (u *udpPair) drainRTP() {
 	buf := make([]byte, 2048)
 	for {
-		if _, _, err := u.rtp.ReadFromUDPAddrPort(buf); err != nil {
+		if _, _, err := u.batch.ReadFrom(buf); err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}

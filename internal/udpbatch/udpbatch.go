@@ -45,8 +45,9 @@ func (m mode) String() string {
 	}
 }
 
-// Conn sends batches of datagrams on one UDP socket. Create it with New; it
-// does not own the socket (closing the *net.UDPConn ends it).
+// Conn sends batches of datagrams on one UDP socket. Create it with New,
+// which wraps a *net.UDPConn the caller keeps owning, or with Listen, which
+// opens a socket the Conn owns (Close releases it).
 type Conn struct {
 	uc   *net.UDPConn
 	opt  Options
@@ -82,6 +83,9 @@ func (c *Conn) GSOError() error {
 // WriteTo sends b as one datagram to dst, for RTCP and other single packets.
 // It touches no scratch, so it may run concurrently with SendPackets.
 func (c *Conn) WriteTo(b []byte, dst netip.AddrPort) error {
+	if c.uc == nil {
+		return c.writeTo(b, dst)
+	}
 	_, err := c.uc.WriteToUDPAddrPort(b, dst)
 	return err
 }

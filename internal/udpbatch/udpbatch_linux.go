@@ -50,6 +50,9 @@ type sysConn struct {
 	names4 []unix.RawSockaddrInet4
 	names6 []unix.RawSockaddrInet6
 	owner  []int
+
+	// own is the socket Listen opened (nil for a Conn from New).
+	own *ownSocket
 }
 
 // New wraps an unconnected UDP socket (from net.ListenUDP) for batched sends.
@@ -65,10 +68,9 @@ func New(uc *net.UDPConn, opt Options) (*Conn, error) {
 		return nil, fmt.Errorf("udpbatch: %w", err)
 	}
 	var family int
-	var ferr, gerr error
+	var ferr error
 	err = rc.Control(func(fd uintptr) {
 		family, ferr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN)
-		_, gerr = unix.GetsockoptInt(int(fd), unix.IPPROTO_UDP, unix.UDP_SEGMENT)
 	})
 	if err == nil {
 		err = ferr
@@ -76,10 +78,27 @@ func New(uc *net.UDPConn, opt Options) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udpbatch: socket family: %w", err)
 	}
+	c, err := newRawConn(rc, family, opt)
+	if err != nil {
+		return nil, err
+	}
+	c.uc = uc
+	return c, nil
+}
+
+// newRawConn builds a Conn sending through rc, a socket of the given family,
+// probing UDP_SEGMENT support with getsockopt.
+func newRawConn(rc syscall.RawConn, family int, opt Options) (*Conn, error) {
 	if family != unix.AF_INET && family != unix.AF_INET6 {
 		return nil, fmt.Errorf("%w: family %d", ErrAddressFamily, family)
 	}
-	c := &Conn{uc: uc, opt: opt}
+	var gerr error
+	if err := rc.Control(func(fd uintptr) {
+		_, gerr = unix.GetsockoptInt(int(fd), unix.IPPROTO_UDP, unix.UDP_SEGMENT)
+	}); err != nil {
+		return nil, fmt.Errorf("udpbatch: %w", err)
+	}
+	c := &Conn{opt: opt}
 	c.sys.rc = rc
 	c.sys.family = family
 	c.sys.sendmsg = rawSendmsg
@@ -126,7 +145,11 @@ func (c *Conn) SendPackets(dst netip.AddrPort, hdrs [][]byte, payloads [][]byte)
 		case modeMMsg:
 			n, err = c.sendMMsg(hdrs[sent:], payloads[sent:])
 		default:
-			n, err = c.sendSingle(dst, hdrs[sent:], payloads[sent:])
+			if c.sys.own != nil {
+				n, err = c.sendOneByOne(hdrs[sent:], payloads[sent:])
+			} else {
+				n, err = c.sendSingle(dst, hdrs[sent:], payloads[sent:])
+			}
 		}
 		sent += n
 		if err == nil {
@@ -327,4 +350,54 @@ func (c *Conn) sendMMsg(hdrs, payloads [][]byte) (int, error) {
 		}
 	}
 	return sent, nil
+}
+
+// sendOneByOne is the single mode on a socket the Conn owns: one sendmsg per
+// datagram, with the iovecs [hdr, payload] (no copy, no allocation).
+func (c *Conn) sendOneByOne(hdrs, payloads [][]byte) (int, error) {
+	s := &c.sys
+	s.grow(1)
+	for i := range payloads {
+		iov := s.iovs[:2]
+		setIov(&iov[0], hdrs[i])
+		setIov(&iov[1], payloads[i])
+		s.setMsg(&s.msgs[0], iov)
+		n, err := s.sendMsgs(s.msgs[:1])
+		clear(s.iovs[:2])
+		if err != nil {
+			return i + n, err
+		}
+	}
+	return len(payloads), nil
+}
+
+// writeTo sends one datagram on a socket the Conn owns; it shares no
+// scratch with SendPackets.
+func (c *Conn) writeTo(b []byte, dst netip.AddrPort) error {
+	var sa unix.Sockaddr
+	a := dst.Addr()
+	switch {
+	case c.sys.family == unix.AF_INET && a.Unmap().Is4():
+		sa = &unix.SockaddrInet4{Port: int(dst.Port()), Addr: a.Unmap().As4()}
+	case c.sys.family == unix.AF_INET6 && a.IsValid():
+		s6 := &unix.SockaddrInet6{Port: int(dst.Port()), Addr: a.As16()}
+		if z := a.Zone(); z != "" {
+			ifi, err := net.InterfaceByName(z)
+			if err != nil {
+				return fmt.Errorf("%w: zone %q: %w", ErrAddressFamily, z, err)
+			}
+			s6.ZoneId = uint32(ifi.Index)
+		}
+		sa = s6
+	default:
+		return fmt.Errorf("%w: %v on an AF_%d socket", ErrAddressFamily, dst, c.sys.family)
+	}
+	var serr error
+	if err := c.sys.own.Control(func(fd uintptr) { serr = unix.Sendto(int(fd), b, 0, sa) }); err != nil {
+		return err
+	}
+	if serr != nil {
+		return os.NewSyscallError("sendto", serr)
+	}
+	return nil
 }

@@ -1,0 +1,231 @@
+package udpbatch
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// ownSendTimeout bounds a blocking send on an owned socket (a NIC queue
+	// that never drains); the send then fails with EAGAIN.
+	ownSendTimeout = time.Second
+	// ownRecvTimeout bounds a blocking ReadFrom so that Close is never
+	// kept waiting longer.
+	ownRecvTimeout = 500 * time.Millisecond
+)
+
+// ErrSendTimeout is returned when an owned socket's send buffer stayed full
+// for a whole second.
+var ErrSendTimeout = errors.New("udpbatch: send timed out")
+
+// ownSocket is a UDP socket that Listen opened outside Go's network poller:
+// a blocking file descriptor used from the calling goroutine's thread. A
+// socket registered with the poller makes every sent datagram's release
+// (the kernel's "writable again" notification) wake the poller's thread;
+// on a server that sends tens of thousands of datagrams a second and is
+// otherwise idle, those wake-ups cost as much CPU as the sends.
+type ownSocket struct {
+	fd     int
+	mu     sync.RWMutex // held shared by every system call, exclusively by Close
+	closed atomic.Bool
+}
+
+// Control, Read and Write make ownSocket a syscall.RawConn. Write calls f
+// until it reports done; f sees EAGAIN only when ownSendTimeout passed.
+func (o *ownSocket) Control(f func(fd uintptr)) error {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	if o.closed.Load() {
+		return net.ErrClosed
+	}
+	f(uintptr(o.fd))
+	return nil
+}
+
+func (o *ownSocket) Read(f func(fd uintptr) bool) error {
+	return o.Control(func(fd uintptr) { f(fd) })
+}
+
+func (o *ownSocket) Write(f func(fd uintptr) bool) error {
+	var done bool
+	if err := o.Control(func(fd uintptr) { done = f(fd) }); err != nil {
+		return err
+	}
+	if !done {
+		return ErrSendTimeout
+	}
+	return nil
+}
+
+// Listen opens a UDP socket bound to laddr (network "udp4", "udp6", or
+// "udp", which with an unspecified or nil IP is dual-stack) and returns a
+// Conn that owns it. On Linux the socket stays out of Go's network poller
+// (see ownSocket): sends and ReadFrom block the calling thread, bounded by
+// timeouts. Close releases it.
+func Listen(network string, laddr *net.UDPAddr, opt Options) (*Conn, error) {
+	if laddr == nil {
+		laddr = &net.UDPAddr{}
+	}
+	family, v6only := unix.AF_INET, false
+	switch {
+	case network == "udp4":
+	case network == "udp6":
+		family, v6only = unix.AF_INET6, true
+	case network == "udp" && (laddr.IP == nil || laddr.IP.IsUnspecified()):
+		family = unix.AF_INET6
+	case network == "udp" && laddr.IP.To4() == nil:
+		family, v6only = unix.AF_INET6, true
+	case network == "udp":
+	default:
+		return nil, fmt.Errorf("udpbatch: listen %s: %w", network, net.UnknownNetworkError(network))
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err != nil {
+		return nil, fmt.Errorf("udpbatch: listen %s %v: %w", network, laddr, os.NewSyscallError("socket", err))
+	}
+	fail := func(op string, err error) (*Conn, error) {
+		unix.Close(fd)
+		return nil, fmt.Errorf("udpbatch: listen %s %v: %w", network, laddr, os.NewSyscallError(op, err))
+	}
+	if family == unix.AF_INET6 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, boolInt(v6only)); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	for _, t := range []struct {
+		opt int
+		d   time.Duration
+	}{{unix.SO_SNDTIMEO, ownSendTimeout}, {unix.SO_RCVTIMEO, ownRecvTimeout}} {
+		tv := unix.NsecToTimeval(t.d.Nanoseconds())
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, t.opt, &tv); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	var sa unix.Sockaddr
+	if family == unix.AF_INET {
+		s4 := &unix.SockaddrInet4{Port: laddr.Port}
+		if ip4 := laddr.IP.To4(); ip4 != nil {
+			copy(s4.Addr[:], ip4)
+		}
+		sa = s4
+	} else {
+		s6 := &unix.SockaddrInet6{Port: laddr.Port}
+		if laddr.IP != nil {
+			copy(s6.Addr[:], laddr.IP.To16())
+		}
+		if laddr.Zone != "" {
+			ifi, err := net.InterfaceByName(laddr.Zone)
+			if err != nil {
+				return fail("bind", err)
+			}
+			s6.ZoneId = uint32(ifi.Index)
+		}
+		sa = s6
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	own := &ownSocket{fd: fd}
+	c, err := newRawConn(own, family, opt)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	c.sys.own = own
+	return c, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SetWriteBuffer sets the socket's send buffer (SO_SNDBUF, capped by the
+// kernel's net.core.wmem_max).
+func (c *Conn) SetWriteBuffer(n int) error {
+	if c.sys.own == nil {
+		return c.uc.SetWriteBuffer(n)
+	}
+	return c.sys.own.Control(func(fd uintptr) {
+		_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, n)
+	})
+}
+
+// LocalAddr is the address the socket is bound to.
+func (c *Conn) LocalAddr() *net.UDPAddr {
+	if c.sys.own == nil {
+		return c.uc.LocalAddr().(*net.UDPAddr)
+	}
+	var sa unix.Sockaddr
+	_ = c.sys.own.Control(func(fd uintptr) { sa, _ = unix.Getsockname(int(fd)) })
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.UDPAddr{IP: net.IP(sa.Addr[:]).To16(), Port: sa.Port}
+	case *unix.SockaddrInet6:
+		a := &net.UDPAddr{IP: net.IP(sa.Addr[:]), Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			}
+		}
+		return a
+	}
+	return &net.UDPAddr{}
+}
+
+// ReadFrom reads one datagram (what peers send to the port, such as NAT
+// bindings' first packets). It returns net.ErrClosed once Close was called.
+func (c *Conn) ReadFrom(b []byte) (int, netip.AddrPort, error) {
+	if c.sys.own == nil {
+		return c.uc.ReadFromUDPAddrPort(b)
+	}
+	for {
+		var n int
+		var from unix.Sockaddr
+		var rerr error
+		if err := c.sys.own.Control(func(fd uintptr) { n, from, rerr = unix.Recvfrom(int(fd), b, 0) }); err != nil {
+			return 0, netip.AddrPort{}, err
+		}
+		if c.sys.own.closed.Load() {
+			return 0, netip.AddrPort{}, net.ErrClosed
+		}
+		switch {
+		case rerr == unix.EAGAIN || rerr == unix.EINTR:
+			continue
+		case rerr != nil:
+			return 0, netip.AddrPort{}, os.NewSyscallError("recvfrom", rerr)
+		}
+		switch sa := from.(type) {
+		case *unix.SockaddrInet4:
+			return n, netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)), nil
+		case *unix.SockaddrInet6:
+			return n, netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port)), nil
+		}
+		return n, netip.AddrPort{}, nil
+	}
+}
+
+// Close closes a socket the Conn owns (from Listen), waking a blocked
+// ReadFrom; for a Conn from New it closes the wrapped *net.UDPConn.
+func (c *Conn) Close() error {
+	if c.sys.own == nil {
+		return c.uc.Close()
+	}
+	if c.sys.own.closed.Swap(true) {
+		return net.ErrClosed
+	}
+	_ = unix.Shutdown(c.sys.own.fd, unix.SHUT_RDWR) // wakes a blocked recvfrom
+	c.sys.own.mu.Lock()
+	defer c.sys.own.mu.Unlock()
+	return unix.Close(c.sys.own.fd)
+}

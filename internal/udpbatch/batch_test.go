@@ -19,7 +19,7 @@ func TestSendBatch(t *testing.T) {
 			{"unequal", 3, []int{100, 1388, 1388, 50, 900, 900, 1388, 1, 0, 1388}},
 			{"overCallLimit", 90, repeat(12, 200, 10)}, // 90 x 13 datagrams > 1024 per call
 		} {
-			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(m.label()+"/"+tc.name, func(t *testing.T) {
 				c := newConn(t, "127.0.0.1:0", m)
 				var (
 					rcs []*net.UDPConn
@@ -60,7 +60,7 @@ func TestSendBatchBadAddress(t *testing.T) {
 
 func TestSendBatchAllocs(t *testing.T) {
 	for _, m := range testModes {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.label(), func(t *testing.T) {
 			c := newConn(t, "127.0.0.1:0", m)
 			var bt []Datagrams
 			for range 20 {

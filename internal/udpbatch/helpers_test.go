@@ -13,6 +13,16 @@ import (
 type testMode struct {
 	name string
 	opt  Options
+	// own opens the socket with Listen instead of wrapping one with New.
+	own bool
+}
+
+// label names the mode in subtests.
+func (m testMode) label() string {
+	if m.own {
+		return m.name + "-listen"
+	}
+	return m.name
 }
 
 // listen opens a UDP socket on addr ("127.0.0.1:0"), closed at test end.
@@ -40,9 +50,17 @@ func receiver(tb testing.TB, addr string) (*net.UDPConn, netip.AddrPort) {
 // the kernel cannot provide m.
 func newConn(tb testing.TB, addr string, m testMode) *Conn {
 	tb.Helper()
-	c, err := New(listen(tb, "udp", addr), m.opt)
+	var c *Conn
+	var err error
+	if m.own {
+		if c, err = Listen("udp", net.UDPAddrFromAddrPort(netip.MustParseAddrPort(addr)), m.opt); err == nil {
+			tb.Cleanup(func() { c.Close() })
+		}
+	} else {
+		c, err = New(listen(tb, "udp", addr), m.opt)
+	}
 	if err != nil {
-		tb.Fatalf("New: %v", err)
+		tb.Fatalf("open %s: %v", m.label(), err)
 	}
 	if got := c.Mode(); got != m.name {
 		if m.name == ModeGSO {

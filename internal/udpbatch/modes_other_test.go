@@ -4,5 +4,6 @@ package udpbatch
 
 // testModes lists the only mode off Linux.
 var testModes = []testMode{
-	{ModeSingle, Options{}},
+	{ModeSingle, Options{}, false},
+	{ModeSingle, Options{}, true},
 }

@@ -24,7 +24,7 @@ var sendCases = []struct {
 func TestSendPackets(t *testing.T) {
 	for _, m := range testModes {
 		for _, tc := range sendCases {
-			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(m.label()+"/"+tc.name, func(t *testing.T) {
 				c := newConn(t, "127.0.0.1:0", m)
 				rc, dst := receiver(t, "127.0.0.1:0")
 				hdrs, payloads := batch(tc.sizes...)
@@ -53,7 +53,7 @@ func TestSendPacketsIPv6(t *testing.T) {
 			{"v6", "[::1]:0", "[::1]:0"},
 			{"dualstackToV4", "[::]:0", "127.0.0.1:0"},
 		} {
-			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(m.label()+"/"+tc.name, func(t *testing.T) {
 				c := newConn(t, tc.from, m)
 				rc, dst := receiver(t, tc.to)
 				hdrs, payloads := batch(repeat(24, 1388, 700)...)
@@ -68,7 +68,7 @@ func TestSendPacketsIPv6(t *testing.T) {
 
 func TestSendPacketsErrors(t *testing.T) {
 	for _, m := range testModes {
-		t.Run(m.name, func(t *testing.T) {
+		t.Run(m.label(), func(t *testing.T) {
 			c := newConn(t, "127.0.0.1:0", m)
 			hdrs, payloads := batch(1, 2)
 			dst := netip.MustParseAddrPort("127.0.0.1:9")
@@ -119,7 +119,7 @@ func TestSendPacketsAllocs(t *testing.T) {
 			{"v4", "127.0.0.1:0", "127.0.0.1:0"},
 			{"v6", "[::1]:0", "[::1]:0"},
 		} {
-			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(m.label()+"/"+tc.name, func(t *testing.T) {
 				if tc.name == "v6" {
 					if ln, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback}); err != nil {
 						t.Skipf("no IPv6 loopback: %v", err)

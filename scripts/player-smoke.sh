@@ -155,7 +155,7 @@ url=$(wait_line "$out/serve.out" "^stream rtsp://.*$stream\$" 30 | awk '{ print 
 check rtpstream 25 35 "$url"
 
 # 2. GStreamer's reference server (a moving ball, 640x480 at 30 fps).
-gst=../shared/peers/gst_rtsp_server.py
+gst=${RTPSTREAM_SHARED:-../shared}/peers/gst_rtsp_server.py
 if [ -n "${SIZE:-}" ]; then
   :
 elif [ -x /usr/bin/python3 ] && [ -f "$gst" ] && /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' 2>/dev/null; then
@@ -164,6 +164,8 @@ elif [ -x /usr/bin/python3 ] && [ -f "$gst" ] && /usr/bin/python3 -c 'import gi;
   pids+=($!)
   url=$(wait_line "$out/gst.out" '^READY rtsp://' 30 | awk '{ print $2 }') || fail "GStreamer server not ready: $(tail -5 "$out/gst.log")"
   check gstreamer 25 35 "$url"
+elif [ "${RTPSTREAM_REQUIRE_PEERS:-}" = 1 ] && [ ! -f "$gst" ]; then
+  fail "no $gst (set RTPSTREAM_SHARED to the shared folder)"
 elif [ "${RTPSTREAM_REQUIRE_PEERS:-}" = 1 ]; then
   fail "GStreamer's RTSP server is not installed (python3-gi, gir1.2-gst-rtsp-server-1.0)"
 else

@@ -114,9 +114,9 @@ func BenchmarkTCPOutFrame(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		o.bufs, o.prefix = o.bufs[:0], o.prefix[:0]
-		o.add(outItem{channel: 0, frame: st.Packets[i%len(st.Packets)], seq: uint16(i * 40), ts: uint32(i) * 3000, ssrc: 1})
-		o.wbufs = o.bufs // as tcpOut.run does: a field, so nothing escapes per write
+		o.w.reset()
+		o.w.add(outItem{channel: 0, frame: st.Packets[i%len(st.Packets)], seq: uint16(i * 40), ts: uint32(i) * 3000, ssrc: 1})
+		o.wbufs = o.w.bufs // as tcpOut.run does: a field, so nothing escapes per write
 		if _, err := o.wbufs.WriteTo(nc); err != nil {
 			b.Fatal(err)
 		}

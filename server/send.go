@@ -51,7 +51,7 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 	case ss.lab:
 		s.sendLabFrame(ss, st.LabFrames[idx], ts)
 	case ss.tr.tcp:
-		if ss.conn.out.enqueueFrame(ss.tr.rtpChannel, st.Packets[idx], ss.seq, ts, ss.ssrc) {
+		if ss.conn.out.sendFrame(ss.tr.rtpChannel, st.Packets[idx], ss.seq, ts, ss.ssrc) {
 			ss.countSent(st.Packets[idx])
 		} else {
 			ss.framesDropped++

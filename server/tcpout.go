@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtpstream/rtpstream/rtp"
@@ -18,11 +19,17 @@ type outItem struct {
 	ts      uint32
 	ssrc    uint32
 	raw     []byte
+	// framed marks raw bytes already '$'-framed: the tail of a frame a
+	// direct write could only partly send.
+	framed bool
 }
 
-// tcpOut writes interleaved RTP/RTCP (RFC 2326 10.12) to one connection
-// from its own goroutine, so a slow reader never blocks the scheduler: the
-// queue is bounded and a frame that does not fit is dropped whole by the
+// tcpOut writes interleaved RTP/RTCP (RFC 2326 10.12) to one connection.
+// A frame goes straight from the scheduler goroutine into the socket when
+// nothing is queued and the kernel takes it without blocking (sendFrame):
+// no goroutine wake-up per client-frame. Otherwise it waits in a bounded
+// queue for the connection's writer goroutine, so a slow reader never
+// blocks the scheduler; a frame that does not fit is dropped whole by the
 // caller. Writes of queued frames are coalesced into one writev.
 type tcpOut struct {
 	nc      net.Conn
@@ -31,12 +38,30 @@ type tcpOut struct {
 	queue   chan outItem
 	done    chan struct{}
 	once    sync.Once
+	// pending counts items queued and not yet written; a direct write is
+	// only allowed at 0, so it never overtakes them.
+	pending atomic.Int64
 
-	// Writer-goroutine scratch, reused for every batch. wbufs is the copy
-	// net.Buffers.WriteTo consumes; as a field it does not escape per write.
+	// w is the writer goroutine's scratch, reused for every batch; wbufs is
+	// the copy net.Buffers.WriteTo consumes (a field, so it does not escape
+	// per write).
+	w     frameBufs
+	wbufs net.Buffers
+	// d is sendFrame's scratch (scheduler goroutine); dw its non-blocking
+	// writev, nil where the platform or connection has none.
+	d  frameBufs
+	dw *directWriter
+	// partials counts direct writes the kernel took only part of
+	// (scheduler goroutine).
+	partials int
+}
+
+// frameBufs is a writev under construction: '$'-framed packets whose
+// 4-byte interleave and 12-byte RTP headers live in prefix and whose
+// payloads are the stream's shared slices.
+type frameBufs struct {
 	prefix []byte
 	bufs   net.Buffers
-	wbufs  net.Buffers
 }
 
 func newTCPOut(nc net.Conn, wmu *sync.Mutex, frames int, timeout time.Duration) *tcpOut {
@@ -44,7 +69,71 @@ func newTCPOut(nc net.Conn, wmu *sync.Mutex, frames int, timeout time.Duration) 
 		nc: nc, wmu: wmu, timeout: timeout,
 		queue: make(chan outItem, frames),
 		done:  make(chan struct{}),
+		dw:    newDirectWriter(nc),
 	}
+}
+
+// sendFrame sends a frame without blocking: written directly when the
+// connection is idle, else queued. False means dropped (queue full or the
+// writer stopped).
+func (o *tcpOut) sendFrame(ch uint8, p *rtpjpeg.Packetized, seq uint16, ts, ssrc uint32) bool {
+	if o.dw != nil && o.tryDirect(outItem{channel: ch, frame: p, seq: seq, ts: ts, ssrc: ssrc}) {
+		return true
+	}
+	return o.enqueueFrame(ch, p, seq, ts, ssrc)
+}
+
+// tryDirect writes it with one non-blocking writev when no one else is
+// writing and nothing is queued. If the kernel takes only part, the rest is
+// copied and queued ahead of anything else (framing must stay intact); if
+// it takes nothing, it reports false and the caller queues the frame.
+func (o *tcpOut) tryDirect(it outItem) bool {
+	select {
+	case <-o.done:
+		return false
+	default:
+	}
+	if !o.wmu.TryLock() {
+		return false
+	}
+	defer o.wmu.Unlock()
+	if o.pending.Load() != 0 {
+		return false
+	}
+	o.d.reset()
+	o.d.add(it)
+	n, total := o.dw.writev(o.d.bufs)
+	switch {
+	case n >= total:
+		return true
+	case n <= 0:
+		return false
+	}
+	// The socket buffer filled mid-frame: queue the unsent bytes (a copy,
+	// the prefix scratch is reused) for the writer goroutine.
+	o.partials++
+	tail := make([]byte, 0, total-n)
+	skip := n
+	for _, b := range o.d.bufs {
+		if skip >= len(b) {
+			skip -= len(b)
+			continue
+		}
+		tail = append(tail, b[skip:]...)
+		skip = 0
+	}
+	o.pending.Add(1)
+	select {
+	case o.queue <- outItem{raw: tail, framed: true}:
+	default:
+		// Unreachable while pending was 0 (the queue was empty and only
+		// this goroutine fills it with frames); a broken stream must not
+		// go on.
+		o.pending.Add(-1)
+		o.stop()
+		o.nc.Close()
+	}
+	return true
 }
 
 // enqueueFrame queues a frame; false when the queue is full (the frame is
@@ -55,20 +144,25 @@ func (o *tcpOut) enqueueFrame(ch uint8, p *rtpjpeg.Packetized, seq uint16, ts, s
 		return false
 	default:
 	}
+	o.pending.Add(1)
 	select {
 	case o.queue <- outItem{channel: ch, frame: p, seq: seq, ts: ts, ssrc: ssrc}:
 		return true
 	default:
+		o.pending.Add(-1)
 		return false
 	}
 }
 
 // enqueueRaw queues an RTCP packet; it is dropped when the queue is full.
 func (o *tcpOut) enqueueRaw(ch uint8, b []byte) {
+	o.pending.Add(1)
 	select {
 	case <-o.done:
+		o.pending.Add(-1)
 	case o.queue <- outItem{channel: ch, raw: b}:
 	default:
+		o.pending.Add(-1)
 	}
 }
 
@@ -85,23 +179,25 @@ func (o *tcpOut) run() {
 			return
 		case it = <-o.queue:
 		}
-		o.bufs = o.bufs[:0]
-		o.prefix = o.prefix[:0]
-		o.add(it)
+		o.w.reset()
+		o.w.add(it)
+		items := int64(1)
 		// Coalesce whatever else is already queued into the same writev.
 	more:
-		for len(o.bufs) < 512 {
+		for len(o.w.bufs) < 512 {
 			select {
 			case it = <-o.queue:
-				o.add(it)
+				o.w.add(it)
+				items++
 			default:
 				break more
 			}
 		}
 		o.wmu.Lock()
 		_ = o.nc.SetWriteDeadline(time.Now().Add(o.timeout))
-		o.wbufs = o.bufs
+		o.wbufs = o.w.bufs
 		_, err := o.wbufs.WriteTo(o.nc)
+		o.pending.Add(-items)
 		o.wmu.Unlock()
 		if err != nil {
 			o.stop()
@@ -111,10 +207,22 @@ func (o *tcpOut) run() {
 	}
 }
 
+// reset empties the writev, keeping the scratch.
+func (o *frameBufs) reset() {
+	o.bufs = o.bufs[:0]
+	o.prefix = o.prefix[:0]
+}
+
 // add appends one item's '$'-framed packets to the pending writev. The
 // prefix scratch (4-byte interleave header + 12-byte RTP header per packet)
 // is grown once and reused; payloads are the stream's shared slices.
-func (o *tcpOut) add(it outItem) {
+func (o *frameBufs) add(it outItem) {
+	if it.framed {
+		// An empty prefix keeps bufs in (prefix, payload) pairs for rebase.
+		end := len(o.prefix)
+		o.bufs = append(o.bufs, o.prefix[end:end:end], it.raw)
+		return
+	}
 	if it.raw != nil {
 		start := len(o.prefix)
 		o.prefix = append(o.prefix, '$', it.channel, byte(len(it.raw)>>8), byte(len(it.raw)))
@@ -143,7 +251,7 @@ func (o *tcpOut) add(it outItem) {
 }
 
 // rebase re-points the pending prefix slices at o.prefix after it moved.
-func (o *tcpOut) rebase() {
+func (o *frameBufs) rebase() {
 	off := 0
 	for i := 0; i < len(o.bufs); i += 2 {
 		l := len(o.bufs[i])

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/udpbatch"
 	"github.com/rtpstream/rtpstream/rtcp"
 )
 
@@ -38,7 +39,9 @@ type media struct {
 	readTimeout       time.Duration
 	byeAt             atomic.Int64 // UnixNano of an RTCP BYE, 0 before
 	foreign           atomic.Uint64
-	wg                sync.WaitGroup
+	// coalesced counts RTP reads that carried several datagrams (UDP_GRO).
+	coalesced atomic.Uint64
+	wg        sync.WaitGroup
 
 	// TCP interleaved.
 	cc            *ctrlConn
@@ -76,7 +79,8 @@ func (m *media) close() {
 // shortened to release the reorder buffer in time) until the socket closes.
 func (m *media) rtpLoop() {
 	defer m.wg.Done()
-	buf := make([]byte, 64<<10) // a lab datagram holds a whole JPEG
+	buf := make([]byte, 64<<10) // a lab datagram, or a GRO read, holds a whole JPEG
+	oob := make([]byte, udpbatch.GROControlSize)
 	for {
 		now := time.Now()
 		dl := now.Add(m.readTimeout)
@@ -89,7 +93,7 @@ func (m *media) rtpLoop() {
 			}
 		}
 		_ = m.rtpConn.SetReadDeadline(dl)
-		n, from, err := m.rtpConn.ReadFromUDPAddrPort(buf)
+		n, oobn, _, from, err := m.rtpConn.ReadMsgUDPAddrPort(buf, oob)
 		now = time.Now()
 		if err == nil {
 			if from.Addr().Unmap() != m.serverIP {
@@ -98,7 +102,20 @@ func (m *media) rtpLoop() {
 				}
 				continue
 			}
-			m.recv.rtp(buf[:n], now)
+			// On a UDP_GRO socket one read may carry several datagrams
+			// of the segment size (the last shorter).
+			seg := udpbatch.GROSegmentSize(oob[:oobn])
+			if seg <= 0 {
+				seg = n
+			}
+			if seg < n {
+				m.coalesced.Add(1)
+			}
+			for b := buf[:n]; len(b) > 0; {
+				d := b[:min(seg, len(b))]
+				b = b[len(d):]
+				m.recv.rtp(d, now)
+			}
 		} else if errors.Is(err, net.ErrClosed) {
 			return
 		} else if ne, ok := errors.AsType[net.Error](err); !ok || !ne.Timeout() {

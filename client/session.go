@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/udpbatch"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
@@ -308,6 +309,9 @@ func (s *Session) setupUDP(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("SETUP: %w", err)
 	}
+	// Best effort: a GSO sender's frame (ours), or what the NIC's GRO
+	// coalesced, then arrives in one read instead of one per packet.
+	_ = udpbatch.EnableGRO(rtpConn)
 	port := rtpConn.LocalAddr().(*net.UDPAddr).Port
 	tr := rtsp.Transport{Profile: "RTP/AVP", Unicast: true, ClientPort: rtsp.PortRange{Lo: port, Hi: port + 1, Set: true}}
 	reply, sess, err := s.setupRequest(ctx, d.Control, tr)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -45,6 +46,15 @@ func TestOwnServer(t *testing.T) {
 			}
 			frames = append(frames, collect(t, s, 10, 10*time.Second)...)
 			matchAll(t, src, frames)
+			// Our server sends a frame as one GSO message; on Linux the
+			// client's UDP_GRO socket gets it in one read, cut correctly
+			// (matchAll above).
+			s.mu.Lock()
+			m := s.media
+			s.mu.Unlock()
+			if want := tr != TransportTCP && runtime.GOOS == "linux"; (m.coalesced.Load() > 0) != want {
+				t.Errorf("%d coalesced reads; want some: %v", m.coalesced.Load(), want)
+			}
 			if err := s.Teardown(ctx); err != nil {
 				t.Fatal(err)
 			}

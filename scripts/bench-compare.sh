@@ -8,8 +8,10 @@
 # clients of a 320x240@15 file. Every `rtpstream bench` JSON line (with a
 # "server" and "stream" field added in front) goes to stdout and to $OUT.
 #
-#   scripts/bench-compare.sh            # DUR=10s OUT=bench-results.jsonl
+#   scripts/bench-compare.sh            # DUR=10s OUT=bench-results.jsonl REPEAT=1
 #   DUR=5s OUT=/tmp/r.jsonl scripts/bench-compare.sh
+#   REPEAT=3 scripts/bench-compare.sh   # the whole sequence 3 times, then
+#                                       # a table of medians on stderr
 #
 # Bounded: each bench is wrapped in `timeout`; every server started here is
 # killed (by its PID) on exit. Needs Go; GStreamer's run is skipped when
@@ -17,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${DUR:-10s}
+REPEAT=${REPEAT:-1}
 OUT=${OUT:-bench-results.jsonl}
 PKG=${RTPSTREAM_PKG:-./cmd/rtpstream}   # the rtpstream main package to build
 SHARED=${RTPSTREAM_SHARED:-../shared}
@@ -75,35 +78,60 @@ start_ours() { # DIR FPS NAME -> sets URL, PID
 	PIDS+=("$PID")
 	URL=$(wait_for "$WORK/ours.out" "^stream .*/$3\$" | awk '{print $2}')
 }
-start_ours "$WORK/m640" 30 m640.mjpeg
-run_bench ours 640x480@30 "$URL" "$PID" 200 udp
-run_bench ours 640x480@30 "$URL" "$PID" 200 udp --no-gro
-run_bench ours 640x480@30 "$URL" "$PID" 200 tcp
-stop "$PID"
+# sequence: every server and workload once.
+sequence() {
+	start_ours "$WORK/m640" 30 m640.mjpeg
+	run_bench ours 640x480@30 "$URL" "$PID" 200 udp
+	run_bench ours 640x480@30 "$URL" "$PID" 200 udp --no-gro
+	run_bench ours 640x480@30 "$URL" "$PID" 200 tcp
+	stop "$PID"
 
-# gortsplib peer
-"$WORK/gortsplibserver" --file "$WORK/m640/m640.mjpeg" --path /m640 --fps 30 >"$WORK/g.out" 2>"$WORK/g.err" &
-PID=$!
-PIDS+=("$PID")
-URL=$(wait_for "$WORK/g.out" '^READY ' | awk '{print $2}')
-run_bench gortsplib 640x480@30 "$URL" "$PID" 200 udp
-stop "$PID"
-
-# GStreamer reference server
-if command -v gst-launch-1.0 >/dev/null && /usr/bin/python3 -c 'import gi' 2>/dev/null; then
-	PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	/usr/bin/python3 "$SHARED/peers/gst_rtsp_server.py" --port "$PORT" --source mjpeg \
-		--path "$WORK/m640/m640.mjpeg" --fps 30 --mount /m640 >"$WORK/gst.out" 2>"$WORK/gst.err" &
+	# gortsplib peer
+	"$WORK/gortsplibserver" --file "$WORK/m640/m640.mjpeg" --path /m640 --fps 30 >"$WORK/g.out" 2>"$WORK/g.err" &
 	PID=$!
 	PIDS+=("$PID")
-	URL=$(wait_for "$WORK/gst.out" '^READY ' | awk '{print $2}')
-	run_bench gstreamer 640x480@30 "$URL" "$PID" 200 udp
+	URL=$(wait_for "$WORK/g.out" '^READY ' | awk '{print $2}')
+	run_bench gortsplib 640x480@30 "$URL" "$PID" 200 udp
 	stop "$PID"
-else
-	echo "bench-compare: GStreamer missing, skipped" >&2
-fi
 
-# ours, 1000 UDP sessions of a stream the generator can still receive
-start_ours "$WORK/m320" 15 m320.mjpeg
-run_bench ours 320x240@15 "$URL" "$PID" 1000 udp
-stop "$PID"
+	# GStreamer reference server
+	if command -v gst-launch-1.0 >/dev/null && /usr/bin/python3 -c 'import gi' 2>/dev/null; then
+		PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+		/usr/bin/python3 "$SHARED/peers/gst_rtsp_server.py" --port "$PORT" --source mjpeg \
+			--path "$WORK/m640/m640.mjpeg" --fps 30 --mount /m640 >"$WORK/gst.out" 2>"$WORK/gst.err" &
+		PID=$!
+		PIDS+=("$PID")
+		URL=$(wait_for "$WORK/gst.out" '^READY ' | awk '{print $2}')
+		run_bench gstreamer 640x480@30 "$URL" "$PID" 200 udp
+		stop "$PID"
+	else
+		echo "bench-compare: GStreamer missing, skipped" >&2
+	fi
+
+	# ours, 1000 UDP sessions of a stream the generator can still receive
+	start_ours "$WORK/m320" 15 m320.mjpeg
+	run_bench ours 320x240@15 "$URL" "$PID" 1000 udp
+	stop "$PID"
+}
+
+for _ in $(seq "$REPEAT"); do
+	sequence
+done
+
+# The median of each row over the repeats, as a Markdown table (stderr).
+python3 - "$OUT" >&2 <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    key = (d["server"], d["stream"], d["clients"], d["transport"], d.get("udp_gro"))
+    rows.setdefault(key, []).append(d)
+print("| server | stream | clients | transport | GRO | runs | µs/packet (median) | min-max | loss | late | first frame p99 ms | RSS MB |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+for (srv, stream, n, tr, gro), ds in rows.items():
+    cpu = [d["server_cpu_us_per_packet"] for d in ds if d["server_cpu_us_per_packet"] is not None]
+    med = lambda k: statistics.median(d[k] or 0 for d in ds)
+    print(f"| {srv} | {stream} | {n} | {tr} | {gro} | {len(ds)} | {statistics.median(cpu):.2f} | "
+          f"{min(cpu):.2f}-{max(cpu):.2f} | {med('loss_rate'):.4f} | {med('late_frame_rate'):.4f} | "
+          f"{med('first_frame_ms_p99'):.1f} | {med('server_rss_bytes')/1e6:.0f} |")
+PY

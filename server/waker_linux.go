@@ -1,6 +1,7 @@
 package server
 
 import (
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +17,10 @@ import (
 type eventWaker struct {
 	fd  int
 	buf [8]byte
+	// mu keeps wake from writing to the descriptor once close released
+	// it (the number could name another file by then).
+	mu     sync.RWMutex
+	closed bool
 }
 
 // newWaker returns an eventWaker, or the portable waker when the kernel
@@ -37,8 +42,19 @@ func (w *eventWaker) wait(d time.Duration) {
 }
 
 func (w *eventWaker) wake() {
-	one := [8]byte{1}
-	_, _ = unix.Write(w.fd, one[:])
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if !w.closed {
+		one := [8]byte{1}
+		_, _ = unix.Write(w.fd, one[:])
+	}
 }
 
-func (w *eventWaker) close() { unix.Close(w.fd) }
+func (w *eventWaker) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closed {
+		w.closed = true
+		unix.Close(w.fd)
+	}
+}

@@ -16,4 +16,8 @@ var (
 	// ErrConnected means New was given a nil or connected socket; a Conn sends
 	// to many destinations and needs an unconnected one (net.ListenUDP).
 	ErrConnected = errors.New("udpbatch: need an unconnected *net.UDPConn")
+
+	// ErrSendTimeout means a socket opened by Listen kept its send buffer
+	// full for a whole second (a NIC queue that does not drain).
+	ErrSendTimeout = errors.New("udpbatch: send timed out")
 )

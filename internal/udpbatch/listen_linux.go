@@ -1,7 +1,6 @@
 package udpbatch
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -21,10 +20,6 @@ const (
 	// kept waiting longer.
 	ownRecvTimeout = 500 * time.Millisecond
 )
-
-// ErrSendTimeout is returned when an owned socket's send buffer stayed full
-// for a whole second.
-var ErrSendTimeout = errors.New("udpbatch: send timed out")
 
 // ownSocket is a UDP socket that Listen opened outside Go's network poller:
 // a blocking file descriptor used from the calling goroutine's thread. A
@@ -88,6 +83,11 @@ func Listen(network string, laddr *net.UDPAddr, opt Options) (*Conn, error) {
 		return nil, fmt.Errorf("udpbatch: listen %s: %w", network, net.UnknownNetworkError(network))
 	}
 	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err == unix.EAFNOSUPPORT && network == "udp" && family == unix.AF_INET6 && !v6only {
+		// No IPv6 on this host: "every address" means every IPv4 one.
+		family = unix.AF_INET
+		fd, err = unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("udpbatch: listen %s %v: %w", network, laddr, os.NewSyscallError("socket", err))
 	}

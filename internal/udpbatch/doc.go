@@ -43,6 +43,19 @@
 //     method value built once in New. After the first call of a given size a
 //     SendPackets call allocates nothing (tests prove it for every mode).
 //
+//   - Listen opens a socket the Conn owns and, on Linux, keeps it out of Go's
+//     network poller: a blocking descriptor with a 1 s send and 0.5 s receive
+//     timeout. A socket in the poller is registered for EPOLLOUT, so every
+//     datagram the kernel frees after a send wakes the poller's thread; for a
+//     server sending tens of thousands of datagrams a second that wake-up
+//     cost as much as the sends. New still wraps a *net.UDPConn (tests, and
+//     callers that need package net's socket).
+//
+// The receive side has the counterpart of GSO: EnableGRO asks the kernel for
+// coalesced reads (UDP_GRO), and GROSegmentSize reads the segment size from a
+// read's control message so the caller can cut it back into datagrams.
+//
 // A Conn is owned by one sender goroutine: SendPackets must not be called
-// concurrently. WriteTo, Mode and GSOError may be called from any goroutine.
+// concurrently. WriteTo, Mode, GSOError, ReadFrom and Close may be called from
+// any goroutine.
 package udpbatch

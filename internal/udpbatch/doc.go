@@ -32,12 +32,14 @@
 //     SendPackets switches the Conn to sendmmsg for good, resends the
 //     datagrams of that call that were not sent yet, and remembers the cause
 //     for GSOError.
+//
 //   - sendmsg/sendmmsg are raw system calls through the socket's
 //     syscall.RawConn.Write, so the Go netpoller still waits on EAGAIN and
 //     honours write deadlines. golang.org/x/net/ipv4.PacketConn.WriteBatch was
 //     not used: it needs a net.Addr per message and takes its scratch from a
 //     sync.Pool that a GC may empty, so it cannot promise zero allocations,
 //     and it has no per-message GSO control message.
+//
 //   - All scratch (mmsghdrs, iovecs, control messages, the sockaddr) lives on
 //     the Conn and grows to the largest batch seen; the RawConn callback is a
 //     method value built once in New. After the first call of a given size a

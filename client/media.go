@@ -102,18 +102,11 @@ func (m *media) rtpLoop() {
 				}
 				continue
 			}
-			// On a UDP_GRO socket one read may carry several datagrams
-			// of the segment size (the last shorter).
-			seg := udpbatch.GROSegmentSize(oob[:oobn])
-			if seg <= 0 {
-				seg = n
-			}
-			if seg < n {
+			// On a UDP_GRO socket one read may carry several datagrams.
+			if seg := udpbatch.GROSegmentSize(oob[:oobn]); seg > 0 && seg < n {
 				m.coalesced.Add(1)
 			}
-			for b := buf[:n]; len(b) > 0; {
-				d := b[:min(seg, len(b))]
-				b = b[len(d):]
+			for d := range udpbatch.Segments(buf[:n], oob[:oobn]) {
 				m.recv.rtp(d, now)
 			}
 		} else if errors.Is(err, net.ErrClosed) {

@@ -147,14 +147,7 @@ func (c *client) readUDP() {
 		}
 		now := time.Now()
 		for i := range n {
-			b := msgs[i].Buffers[0][:msgs[i].N]
-			seg := udpbatch.GROSegmentSize(msgs[i].OOB[:msgs[i].NN])
-			if seg <= 0 {
-				seg = len(b)
-			}
-			for len(b) > 0 {
-				d := b[:min(seg, len(b))]
-				b = b[len(d):]
+			for d := range udpbatch.Segments(msgs[i].Buffers[0][:msgs[i].N], msgs[i].OOB[:msgs[i].NN]) {
 				c.tr.packet(d[:min(recvSnap, len(d))], now)
 			}
 		}

@@ -33,20 +33,15 @@ func TestGROReceivesGSOWhole(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read after %d datagrams: %v", i, err)
 		}
-		seg := GROSegmentSize(oob[:oobn])
-		if i == 0 && seg != 1400 {
+		if seg := GROSegmentSize(oob[:oobn]); i == 0 && seg != 1400 {
 			t.Errorf("first read: segment size %d (%d bytes), want 1400: GSO not kept whole", seg, n)
 		}
-		if seg == 0 {
-			seg = n
-		}
-		for b := buf[:n]; len(b) > 0; i++ {
-			d := b[:min(seg, len(b))]
-			b = b[len(d):]
+		for d := range Segments(buf[:n], oob[:oobn]) {
 			want := append(append([]byte(nil), hdrs[i]...), payloads[i]...)
 			if !bytes.Equal(d, want) {
 				t.Fatalf("datagram %d: %d bytes, want %d", i, len(d), len(want))
 			}
+			i++
 		}
 	}
 }

@@ -34,19 +34,27 @@ func tcpPair(t *testing.T) (srvSide, cliSide *net.TCPConn) {
 	return srv, cli
 }
 
+// directTCPOut returns the test pattern's stream and a tcpOut (queue of 4
+// frames) on the server side of a tcpPair, with the client side; it skips
+// where the platform has no direct writes.
+func directTCPOut(t *testing.T) (*Stream, *tcpOut, *net.TCPConn) {
+	t.Helper()
+	srv, _ := startServer(t, Config{})
+	sc, cc := tcpPair(t)
+	o := newTCPOut(sc, new(sync.Mutex), 4, 5*time.Second)
+	if o.dw == nil {
+		t.Skip("no direct writes on this platform")
+	}
+	return srv.cat.streams[PatternName], o, cc
+}
+
 // TestTCPOutDirectAndQueued: frames sent while the reader is stalled fill
 // the socket (a direct write cut mid-frame queues its tail), then queue,
 // then are dropped whole; once the reader resumes, every byte it gets is
 // well-framed interleaved RTP, and every frame it gets is complete and in
 // order. While the reader keeps up, frames go out directly.
 func TestTCPOutDirectAndQueued(t *testing.T) {
-	srv, _ := startServer(t, Config{})
-	st := srv.cat.streams[PatternName]
-	sc, cc := tcpPair(t)
-	o := newTCPOut(sc, new(sync.Mutex), 4, 5*time.Second)
-	if o.dw == nil {
-		t.Skip("no direct writes on this platform")
-	}
+	st, o, cc := directTCPOut(t)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); o.run() }()
@@ -129,13 +137,7 @@ func TestTCPOutDirectAndQueued(t *testing.T) {
 
 // TestTCPOutDirectAllocs: a direct write allocates nothing.
 func TestTCPOutDirectAllocs(t *testing.T) {
-	srv, _ := startServer(t, Config{})
-	st := srv.cat.streams[PatternName]
-	sc, cc := tcpPair(t)
-	o := newTCPOut(sc, new(sync.Mutex), 4, 5*time.Second)
-	if o.dw == nil {
-		t.Skip("no direct writes on this platform")
-	}
+	st, o, cc := directTCPOut(t)
 	go func() { _, _ = io.Copy(io.Discard, cc) }()
 	it := outItem{channel: 0, frame: st.Packets[0], ssrc: 7}
 	o.tryDirect(it) // warm the scratch

@@ -122,14 +122,9 @@ func (o *tcpOut) tryDirect(it outItem) bool {
 		tail = append(tail, b[skip:]...)
 		skip = 0
 	}
-	o.pending.Add(1)
-	select {
-	case o.queue <- outItem{raw: tail, framed: true}:
-	default:
-		// Unreachable while pending was 0 (the queue was empty and only
-		// this goroutine fills it with frames); a broken stream must not
-		// go on.
-		o.pending.Add(-1)
+	if !o.push(outItem{raw: tail, framed: true}) {
+		// The queue was empty a moment ago (pending was 0), so only a
+		// stopping writer gets here; a stream cut mid-frame must not go on.
 		o.stop()
 		o.nc.Close()
 	}
@@ -144,26 +139,25 @@ func (o *tcpOut) enqueueFrame(ch uint8, p *rtpjpeg.Packetized, seq uint16, ts, s
 		return false
 	default:
 	}
-	o.pending.Add(1)
-	select {
-	case o.queue <- outItem{channel: ch, frame: p, seq: seq, ts: ts, ssrc: ssrc}:
-		return true
-	default:
-		o.pending.Add(-1)
-		return false
-	}
+	return o.push(outItem{channel: ch, frame: p, seq: seq, ts: ts, ssrc: ssrc})
 }
 
 // enqueueRaw queues an RTCP packet; it is dropped when the queue is full.
-func (o *tcpOut) enqueueRaw(ch uint8, b []byte) {
+func (o *tcpOut) enqueueRaw(ch uint8, b []byte) { o.push(outItem{channel: ch, raw: b}) }
+
+// push queues it without blocking and counts it as pending (the writer
+// uncounts it once written); false when the queue is full or the writer
+// stopped.
+func (o *tcpOut) push(it outItem) bool {
 	o.pending.Add(1)
 	select {
 	case <-o.done:
-		o.pending.Add(-1)
-	case o.queue <- outItem{channel: ch, raw: b}:
+	case o.queue <- it:
+		return true
 	default:
-		o.pending.Add(-1)
 	}
+	o.pending.Add(-1)
+	return false
 }
 
 // stop ends the writer.

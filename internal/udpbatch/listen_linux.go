@@ -109,26 +109,16 @@ func Listen(network string, laddr *net.UDPAddr, opt Options) (*Conn, error) {
 			return fail("setsockopt", err)
 		}
 	}
-	var sa unix.Sockaddr
-	if family == unix.AF_INET {
-		s4 := &unix.SockaddrInet4{Port: laddr.Port}
-		if ip4 := laddr.IP.To4(); ip4 != nil {
-			copy(s4.Addr[:], ip4)
-		}
-		sa = s4
-	} else {
-		s6 := &unix.SockaddrInet6{Port: laddr.Port}
-		if laddr.IP != nil {
-			copy(s6.Addr[:], laddr.IP.To16())
-		}
-		if laddr.Zone != "" {
-			ifi, err := net.InterfaceByName(laddr.Zone)
-			if err != nil {
-				return fail("bind", err)
-			}
-			s6.ZoneId = uint32(ifi.Index)
-		}
-		sa = s6
+	bind := netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(laddr.Port))
+	if family == unix.AF_INET6 {
+		bind = netip.AddrPortFrom(netip.IPv6Unspecified(), uint16(laddr.Port))
+	}
+	if laddr.IP != nil {
+		bind = laddr.AddrPort()
+	}
+	sa, err := sockaddrOf(family, bind)
+	if err != nil {
+		return fail("bind", err)
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
@@ -168,19 +158,7 @@ func (c *Conn) LocalAddr() *net.UDPAddr {
 	}
 	var sa unix.Sockaddr
 	_ = c.sys.own.Control(func(fd uintptr) { sa, _ = unix.Getsockname(int(fd)) })
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return &net.UDPAddr{IP: net.IP(sa.Addr[:]).To16(), Port: sa.Port}
-	case *unix.SockaddrInet6:
-		a := &net.UDPAddr{IP: net.IP(sa.Addr[:]), Port: sa.Port}
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				a.Zone = ifi.Name
-			}
-		}
-		return a
-	}
-	return &net.UDPAddr{}
+	return net.UDPAddrFromAddrPort(addrPortOf(sa))
 }
 
 // ReadFrom reads one datagram (what peers send to the port, such as NAT
@@ -205,13 +183,7 @@ func (c *Conn) ReadFrom(b []byte) (int, netip.AddrPort, error) {
 		case rerr != nil:
 			return 0, netip.AddrPort{}, os.NewSyscallError("recvfrom", rerr)
 		}
-		switch sa := from.(type) {
-		case *unix.SockaddrInet4:
-			return n, netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)), nil
-		case *unix.SockaddrInet6:
-			return n, netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port)), nil
-		}
-		return n, netip.AddrPort{}, nil
+		return n, addrPortOf(from), nil
 	}
 }
 
@@ -228,4 +200,44 @@ func (c *Conn) Close() error {
 	c.sys.own.mu.Lock()
 	defer c.sys.own.mu.Unlock()
 	return unix.Close(c.sys.own.fd)
+}
+
+// sockaddrOf is dst as a socket address of the given family: an IPv4
+// address on an IPv6 socket becomes v4-mapped, an IPv6 zone its interface
+// index.
+func sockaddrOf(family int, dst netip.AddrPort) (unix.Sockaddr, error) {
+	a := dst.Addr()
+	switch {
+	case family == unix.AF_INET && a.Unmap().Is4():
+		return &unix.SockaddrInet4{Port: int(dst.Port()), Addr: a.Unmap().As4()}, nil
+	case family == unix.AF_INET6 && a.IsValid():
+		s6 := &unix.SockaddrInet6{Port: int(dst.Port()), Addr: a.As16()}
+		if z := a.Zone(); z != "" {
+			ifi, err := net.InterfaceByName(z)
+			if err != nil {
+				return nil, fmt.Errorf("%w: zone %q: %w", ErrAddressFamily, z, err)
+			}
+			s6.ZoneId = uint32(ifi.Index)
+		}
+		return s6, nil
+	}
+	return nil, fmt.Errorf("%w: %v on an AF_%d socket", ErrAddressFamily, dst, family)
+}
+
+// addrPortOf is the inverse of sockaddrOf (the zero AddrPort for anything
+// but an IPv4 or IPv6 address).
+func addrPortOf(sa unix.Sockaddr) netip.AddrPort {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		a := netip.AddrFrom16(sa.Addr)
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a = a.WithZone(ifi.Name)
+			}
+		}
+		return netip.AddrPortFrom(a, uint16(sa.Port))
+	}
+	return netip.AddrPort{}
 }

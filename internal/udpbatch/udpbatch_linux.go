@@ -374,23 +374,9 @@ func (c *Conn) sendOneByOne(hdrs, payloads [][]byte) (int, error) {
 // writeTo sends one datagram on a socket the Conn owns; it shares no
 // scratch with SendPackets.
 func (c *Conn) writeTo(b []byte, dst netip.AddrPort) error {
-	var sa unix.Sockaddr
-	a := dst.Addr()
-	switch {
-	case c.sys.family == unix.AF_INET && a.Unmap().Is4():
-		sa = &unix.SockaddrInet4{Port: int(dst.Port()), Addr: a.Unmap().As4()}
-	case c.sys.family == unix.AF_INET6 && a.IsValid():
-		s6 := &unix.SockaddrInet6{Port: int(dst.Port()), Addr: a.As16()}
-		if z := a.Zone(); z != "" {
-			ifi, err := net.InterfaceByName(z)
-			if err != nil {
-				return fmt.Errorf("%w: zone %q: %w", ErrAddressFamily, z, err)
-			}
-			s6.ZoneId = uint32(ifi.Index)
-		}
-		sa = s6
-	default:
-		return fmt.Errorf("%w: %v on an AF_%d socket", ErrAddressFamily, dst, c.sys.family)
+	sa, err := sockaddrOf(c.sys.family, dst)
+	if err != nil {
+		return err
 	}
 	var serr error
 	if err := c.sys.own.Control(func(fd uintptr) { serr = unix.Sendto(int(fd), b, 0, sa) }); err != nil {

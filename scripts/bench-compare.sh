@@ -4,9 +4,11 @@
 # gortsplib peer (internal/benchpeer/gortsplibserver) and by GStreamer's
 # reference server (../shared/peers/gst_rtsp_server.py), each played by
 # 200 UDP clients (receiving with UDP_GRO where the kernel has it); ours
-# also without GRO (the kernel then segments on the server's CPU), with 200 TCP clients, and with 1000 UDP
-# clients of a 320x240@15 file. Every `rtpstream bench` JSON line (with a
-# "server" and "stream" field added in front) goes to stdout and to $OUT.
+# also without GRO (the kernel then segments on the server's CPU), with 200
+# TCP clients, and with 1000 UDP clients of a 320x240@15 file; and the
+# floor (internal/benchpeer/gsofloor): the same packets sent to 200 GRO
+# receivers by a bare send loop. Every JSON line (with a "server" and
+# "stream" field added in front) goes to stdout and to $OUT.
 #
 #   scripts/bench-compare.sh            # DUR=10s OUT=bench-results.jsonl REPEAT=1
 #   DUR=5s OUT=/tmp/r.jsonl scripts/bench-compare.sh
@@ -36,6 +38,7 @@ trap cleanup EXIT
 export CGO_ENABLED=0
 go build -o "$WORK/rtpstream" "$PKG"
 go build -o "$WORK/gortsplibserver" ./internal/benchpeer/gortsplibserver
+go build -o "$WORK/gsofloor" ./internal/benchpeer/gsofloor
 RTP=$WORK/rtpstream
 if ! "$RTP" bench -h >/dev/null 2>&1; then
 	echo "bench-compare: $PKG has no 'bench' command" >&2
@@ -85,6 +88,13 @@ sequence() {
 	run_bench ours 640x480@30 "$URL" "$PID" 200 udp --no-gro
 	run_bench ours 640x480@30 "$URL" "$PID" 200 tcp
 	stop "$PID"
+
+	# the floor: the same packets sent by a bare loop (no RTSP, sessions
+	# or scheduler), so "ours / floor" is the server's own share
+	line=$(timeout 300 "$WORK/gsofloor" --file "$WORK/m640/m640.mjpeg" --clients 200 --fps 30 \
+		--duration "$DUR" --warmup 2s)
+	line="{\"server\":\"floor\",\"stream\":\"640x480@30\",${line#\{}"
+	echo "$line" | tee -a "$OUT"
 
 	# gortsplib peer
 	"$WORK/gortsplibserver" --file "$WORK/m640/m640.mjpeg" --path /m640 --fps 30 >"$WORK/g.out" 2>"$WORK/g.err" &

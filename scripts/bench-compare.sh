@@ -13,7 +13,8 @@
 #   scripts/bench-compare.sh            # DUR=10s OUT=bench-results.jsonl REPEAT=1
 #   DUR=5s OUT=/tmp/r.jsonl scripts/bench-compare.sh
 #   REPEAT=3 scripts/bench-compare.sh   # the whole sequence 3 times, then
-#                                       # a table of medians on stderr
+#                                       # a table of medians and the per-run
+#                                       # ratios (median, range) on stderr
 #
 # Bounded: each bench is wrapped in `timeout`; every server started here is
 # killed (by its PID) on exit. Needs Go; GStreamer's run is skipped when
@@ -68,7 +69,7 @@ run_bench() {
 	local line
 	line=$(timeout 300 "$RTP" bench --url "$3" --clients "$5" --duration "$DUR" \
 		--transport "$6" --server-pid "$4" --ramp 2s "${@:7}")
-	line="{\"server\":\"$1\",\"stream\":\"$2\",${line#\{}"
+	line="{\"run\":$RUN,\"server\":\"$1\",\"stream\":\"$2\",${line#\{}"
 	echo "$line" | tee -a "$OUT"
 }
 
@@ -93,7 +94,7 @@ sequence() {
 	# or scheduler), so "ours / floor" is the server's own share
 	line=$(timeout 300 "$WORK/gsofloor" --file "$WORK/m640/m640.mjpeg" --clients 200 --fps 30 \
 		--duration "$DUR" --warmup 2s)
-	line="{\"server\":\"floor\",\"stream\":\"640x480@30\",${line#\{}"
+	line="{\"run\":$RUN,\"server\":\"floor\",\"stream\":\"640x480@30\",${line#\{}"
 	echo "$line" | tee -a "$OUT"
 
 	# gortsplib peer
@@ -124,11 +125,13 @@ sequence() {
 	stop "$PID"
 }
 
-for _ in $(seq "$REPEAT"); do
+for RUN in $(seq "$REPEAT"); do
 	sequence
 done
 
-# The median of each row over the repeats, as a Markdown table (stderr).
+# The median of each row over the repeats, as a Markdown table, then the
+# ratios the issue asks for, each computed within one run (the servers of
+# one run were measured minutes apart) and given as median (min-max) (stderr).
 python3 - "$OUT" >&2 <<'PY'
 import json, statistics, sys
 rows = {}
@@ -144,4 +147,21 @@ for (srv, stream, n, tr, gro), ds in rows.items():
     print(f"| {srv} | {stream} | {n} | {tr} | {gro} | {len(ds)} | {statistics.median(cpu):.2f} | "
           f"{min(cpu):.2f}-{max(cpu):.2f} | {med('loss_rate'):.4f} | {med('late_frame_rate'):.4f} | "
           f"{med('first_frame_ms_p99'):.1f} | {med('server_rss_bytes')/1e6:.0f} |")
+
+cost = {}  # (run, label) -> µs/packet
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    v = d["server_cpu_us_per_packet"]
+    if v is None or d["stream"] != "640x480@30":
+        continue
+    label = d["server"]
+    if label == "ours":
+        label = "ours tcp" if d["transport"] == "tcp" else ("ours udp" if d.get("udp_gro") else "ours udp no-gro")
+    cost[(d.get("run", 1), label)] = v
+print()
+for num, den in [("gstreamer", "ours udp"), ("gortsplib", "ours udp"), ("ours tcp", "ours udp"),
+                 ("ours tcp", "ours udp no-gro"), ("ours udp", "floor"), ("gstreamer", "floor")]:
+    rs = [cost[(r, num)] / cost[(r, den)] for (r, l) in cost if l == den and (r, num) in cost and cost[(r, den)] > 0]
+    if rs:
+        print(f"{num} / {den}: {statistics.median(rs):.2f}x ({min(rs):.2f}-{max(rs):.2f}, {len(rs)} runs)")
 PY

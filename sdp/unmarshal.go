@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Unmarshal parses an SDP description (RFC 4566), tolerantly: lines may end
@@ -89,8 +91,9 @@ func (s *Session) mediaAttribute(m *Media, a Attribute) {
 		}
 		return
 	case "rtpmap":
-		// "26 JPEG/90000"
-		pt, enc, ok := strings.Cut(a.Value, " ")
+		// "26 JPEG/90000"; any white space separates (Marshal turns a
+		// stray CR into a space, so the two must read alike).
+		pt, enc, ok := cutSpace(a.Value)
 		if n, err := strconv.Atoi(pt); ok && err == nil && n >= 0 && n <= 255 {
 			if m.RTPMap == nil {
 				m.RTPMap = make(map[int]string)
@@ -131,4 +134,13 @@ func parseMediaLine(val string) (Media, error) {
 		}
 	}
 	return m, nil
+}
+
+// cutSpace cuts s around its first white-space character.
+func cutSpace(s string) (before, after string, found bool) {
+	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		return s[:i], s[i+size:], true
+	}
+	return s, "", false
 }

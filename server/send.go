@@ -4,13 +4,16 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/internal/udpbatch"
+	"github.com/rtpstream/rtpstream/rtcp"
 	"github.com/rtpstream/rtpstream/rtp"
 	"github.com/rtpstream/rtpstream/rtpjpeg"
 )
 
 const (
 	// srInterval is how often a playing session gets an RTCP SR (RFC 3550
-	// 6.2 suggests 5 s as the minimum interval).
+	// 6.2 suggests 5 s as the minimum interval). Sessions send theirs in
+	// the first frame tick after each multiple of it on the wall clock
+	// (see srDue), so that one system call carries them all.
 	srInterval = 5 * time.Second
 	// skipAfter is how far a session may fall behind the wall clock (a
 	// loaded machine, a stalled scheduler) before frames are skipped rather
@@ -64,11 +67,37 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 		s.sendUDPFrame(ss, st.Packets[idx], ts)
 	}
 	ss.pos++
-	if !ss.lab && now.Sub(ss.lastSR) >= srInterval {
+	if !ss.lab && srDue(ss.lastSR, now) {
 		ss.lastSR = now
-		s.sendRTCP(ss, s.senderReport(ss, now)...)
+		s.queueSR(ss, now)
 	}
 	return ss.dueOf(ss.pos), true
+}
+
+// srDue tells whether a session that last sent an SR at last should send
+// one now: at once for the first, then once a multiple of srInterval on the
+// wall clock has passed since the last. Every session of a server thus
+// reports in the same tick (an average interval of srInterval, the first
+// one possibly sooner), and flushUDP sends the reports with one sendmmsg
+// instead of a system call each, spread over every tick.
+func srDue(last, now time.Time) bool {
+	return last.IsZero() || now.Truncate(srInterval).After(last)
+}
+
+// queueSR queues the session's SR: over UDP for flushUDP to send with the
+// tick's other reports, over TCP interleaved on its connection.
+func (s *Server) queueSR(ss *Session, now time.Time) {
+	if ss.tr.tcp || !ss.tr.rtcpDst.IsValid() {
+		s.sendRTCP(ss, s.senderReport(ss, now)...)
+		return
+	}
+	b, err := rtcp.AppendMarshal(ss.sr[:0], s.senderReport(ss, now)...)
+	if err != nil {
+		s.log.Error("rtcp marshal", "session", ss.id, "err", err)
+		return
+	}
+	ss.sr, ss.srHdr[0] = b, b
+	s.pendingSR = append(s.pendingSR, udpbatch.Datagrams{Dst: ss.tr.rtcpDst, Hdrs: ss.srHdr[:], Payloads: ss.srNone[:]})
 }
 
 // countSent advances the sequence number and sender counters past a frame.
@@ -110,19 +139,25 @@ func (s *Server) sendLabFrame(ss *Session, frame []byte, ts uint32) {
 	ss.octetsSent += uint32(len(frame))
 }
 
-// flushUDP sends the frames queued during one scheduler wake-up: with GSO,
-// one sendmmsg carries a GSO message per client, so a tick serving many
-// clients costs a few system calls. A failed send (a vanished client's
+// flushUDP sends the frames and sender reports queued during one scheduler
+// wake-up: with GSO, one sendmmsg carries a GSO message per client, so a
+// tick serving many clients costs a few system calls. A failed send (a vanished client's
 // port, a full buffer) is counted; the session timeout ends vanished
 // clients. It runs on the scheduler goroutine, which owns the queue and the
 // sessions' header scratch until it returns.
 func (s *Server) flushUDP() {
-	if len(s.pending) == 0 {
-		return
+	s.pending = s.sendBatch(s.udp.batch, s.pending)
+	s.pendingSR = s.sendBatch(s.udp.rtcp, s.pendingSR)
+}
+
+// sendBatch sends q on c and returns it emptied.
+func (s *Server) sendBatch(c *udpbatch.Conn, q []udpbatch.Datagrams) []udpbatch.Datagrams {
+	if len(q) == 0 {
+		return q
 	}
-	if err := s.udp.batch.SendBatch(s.pending); err != nil {
+	if err := c.SendBatch(q); err != nil {
 		s.udpErrors.Add(1)
 	}
-	clear(s.pending) // drop references to session scratch
-	s.pending = s.pending[:0]
+	clear(q) // drop references to session scratch
+	return q[:0]
 }

@@ -37,9 +37,11 @@ type Server struct {
 	// secret keys the stateless Digest nonces.
 	secret [16]byte
 
-	// pending are the UDP frames queued in one scheduler wake-up (owned by
-	// the scheduler goroutine); udpErrors counts failed batch sends.
+	// pending are the UDP frames queued in one scheduler wake-up and
+	// pendingSR the UDP sender reports (both owned by the scheduler
+	// goroutine); udpErrors counts failed batch sends.
 	pending   []udpbatch.Datagrams
+	pendingSR []udpbatch.Datagrams
 	udpErrors atomic.Uint64
 
 	mu       sync.Mutex

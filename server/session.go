@@ -92,6 +92,12 @@ type Session struct {
 	hdrBuf []byte
 	// labPayload holds the one whole-frame payload of a lab send.
 	labPayload [1][]byte
+	// sr is the session's latest UDP sender report, queued for the
+	// scheduler's RTCP batch; srHdr and srNone are its Datagrams slices
+	// (the report as the "header", an empty payload).
+	sr     []byte
+	srHdr  [1][]byte
+	srNone [1][]byte
 }
 
 // ID is the session identifier sent in the Session header.

@@ -25,7 +25,10 @@ const (
 // udpPair is the server's shared RTP (even) and RTCP (odd) sockets. Every
 // UDP session sends from them; RTCP from clients arrives on the odd one.
 type udpPair struct {
-	rtcp    *net.UDPConn
+	// rtcp is the RTCP socket, also outside the poller: a send from a
+	// socket in the poller wakes the poller's thread when the kernel frees
+	// the datagram, and a server sends an SR per session every 5 s.
+	rtcp    *udpbatch.Conn
 	rtpPort int
 	// batch is the RTP socket, opened by udpbatch.Listen so that it stays
 	// out of Go's network poller (see ARCHITECTURE.md); the scheduler
@@ -56,7 +59,7 @@ func listenUDPPair(host net.IP, disableGSO bool) (*udpPair, error) {
 			b.Close()
 			continue
 		}
-		rtcpc, err := net.ListenUDP(network, &net.UDPAddr{IP: host, Port: port + 1})
+		rtcpc, err := udpbatch.Listen(network, &net.UDPAddr{IP: host, Port: port + 1}, udpbatch.Options{})
 		if err != nil {
 			b.Close()
 			lastErr = err
@@ -93,7 +96,7 @@ func (u *udpPair) drainRTP() {
 func (s *Server) readRTCP(ctx context.Context) {
 	buf := make([]byte, 2048)
 	for {
-		n, from, err := s.udp.rtcp.ReadFromUDPAddrPort(buf)
+		n, from, err := s.udp.rtcp.ReadFrom(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
 				return
@@ -152,7 +155,7 @@ func (s *Server) sendRTCP(ss *Session, pkts ...rtcp.Packet) {
 		return
 	}
 	if ss.tr.rtcpDst.IsValid() {
-		_, _ = s.udp.rtcp.WriteToUDPAddrPort(b, ss.tr.rtcpDst)
+		_ = s.udp.rtcp.WriteTo(b, ss.tr.rtcpDst)
 	}
 }
 

@@ -54,7 +54,8 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 	case ss.lab:
 		s.sendLabFrame(ss, st.LabFrames[idx], ts)
 	case ss.tr.tcp:
-		if ss.conn.out.sendFrame(ss.tr.rtpChannel, st.Packets[idx], ss.seq, ts, ss.ssrc) {
+		it := outItem{channel: ss.tr.rtpChannel, frame: st.Packets[idx], seq: ss.seq, ts: ts, ssrc: ss.ssrc}
+		if s.tcpb.queue(ss, ss.conn.out, it) || ss.conn.out.sendFrame(it) {
 			ss.countSent(st.Packets[idx])
 		} else {
 			ss.framesDropped++
@@ -100,6 +101,15 @@ func (s *Server) queueSR(ss *Session, now time.Time) {
 	s.pendingSR = append(s.pendingSR, udpbatch.Datagrams{Dst: ss.tr.rtcpDst, Hdrs: ss.srHdr[:], Payloads: ss.srNone[:]})
 }
 
+// uncount takes back countSent for a frame that was dropped after all.
+func (ss *Session) uncount(p *rtpjpeg.Packetized) {
+	ss.seq -= uint16(len(p.Payloads))
+	ss.packetsSent -= uint32(len(p.Payloads))
+	for _, pl := range p.Payloads {
+		ss.octetsSent -= uint32(len(pl))
+	}
+}
+
 // countSent advances the sequence number and sender counters past a frame.
 func (ss *Session) countSent(p *rtpjpeg.Packetized) {
 	ss.seq += uint16(len(p.Payloads))
@@ -137,6 +147,13 @@ func (s *Server) sendLabFrame(ss *Session, frame []byte, ts uint32) {
 	ss.seq++
 	ss.packetsSent++
 	ss.octetsSent += uint32(len(frame))
+}
+
+// flush sends what one scheduler wake-up queued: UDP frames and reports,
+// then the batched TCP frames.
+func (s *Server) flush() {
+	s.flushUDP()
+	s.tcpb.flush()
 }
 
 // flushUDP sends the frames and sender reports queued during one scheduler

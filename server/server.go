@@ -43,6 +43,9 @@ type Server struct {
 	pending   []udpbatch.Datagrams
 	pendingSR []udpbatch.Datagrams
 	udpErrors atomic.Uint64
+	// tcpb batches the wake-up's TCP frames (nil: no io_uring here, or
+	// not serving); the scheduler goroutine owns it.
+	tcpb *tcpBatch
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -70,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if _, err := rand.Read(s.secret[:]); err != nil {
 		return nil, fmt.Errorf("server secret: %w", err)
 	}
-	s.sched = newScheduler(s.sendDue, s.flushUDP)
+	s.sched = newScheduler(s.sendDue, s.flush)
 	return s, nil
 }
 
@@ -125,7 +128,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(4)
-	go func() { defer wg.Done(); s.sched.run(ctx) }()
+	s.tcpb = newTCPBatch()
+	go func() {
+		defer wg.Done()
+		s.sched.run(ctx)
+		s.tcpb.close()
+	}()
 	go func() { defer wg.Done(); s.readRTCP(ctx) }()
 	go func() { defer wg.Done(); s.udp.drainRTP() }()
 	go func() { defer wg.Done(); s.expireSessions(ctx) }()

@@ -16,6 +16,11 @@ type directWriter struct {
 	iov []unix.Iovec
 	fn  func(fd uintptr) bool
 	n   int
+	// msg and dup serve the batched path (tcpbatch_linux.go): the
+	// sendmsg header over iov, and a duplicate of the socket's descriptor
+	// that stays valid while a batch holds it (-1 until first needed).
+	msg unix.Msghdr
+	dup int
 }
 
 // newDirectWriter returns nil when nc exposes no socket (tests' pipes).
@@ -28,15 +33,13 @@ func newDirectWriter(nc net.Conn) *directWriter {
 	if err != nil {
 		return nil
 	}
-	d := &directWriter{rc: rc}
+	d := &directWriter{rc: rc, dup: -1}
 	d.fn = d.write
 	return d
 }
 
-// writev writes as much of bufs as the socket takes now; n is 0 when it
-// takes nothing or fails (a broken connection is left to its writer and
-// reader to notice).
-func (d *directWriter) writev(bufs [][]byte) (n, total int) {
+// setIov points d.iov at bufs and returns their total length.
+func (d *directWriter) setIov(bufs [][]byte) (total int) {
 	if cap(d.iov) < len(bufs) {
 		d.iov = make([]unix.Iovec, len(bufs), 2*len(bufs))
 	}
@@ -46,6 +49,14 @@ func (d *directWriter) writev(bufs [][]byte) (n, total int) {
 		d.iov[i].Base = unsafe.SliceData(b)
 		d.iov[i].SetLen(len(b))
 	}
+	return total
+}
+
+// writev writes as much of bufs as the socket takes now; n is 0 when it
+// takes nothing or fails (a broken connection is left to its writer and
+// reader to notice).
+func (d *directWriter) writev(bufs [][]byte) (n, total int) {
+	total = d.setIov(bufs)
 	d.n = 0
 	if len(bufs) > 0 {
 		_ = d.rc.Write(d.fn)

@@ -76,11 +76,11 @@ func newTCPOut(nc net.Conn, wmu *sync.Mutex, frames int, timeout time.Duration) 
 // sendFrame sends a frame without blocking: written directly when the
 // connection is idle, else queued. False means dropped (queue full or the
 // writer stopped).
-func (o *tcpOut) sendFrame(ch uint8, p *rtpjpeg.Packetized, seq uint16, ts, ssrc uint32) bool {
-	if o.dw != nil && o.tryDirect(outItem{channel: ch, frame: p, seq: seq, ts: ts, ssrc: ssrc}) {
+func (o *tcpOut) sendFrame(it outItem) bool {
+	if o.dw != nil && o.tryDirect(it) {
 		return true
 	}
-	return o.enqueueFrame(ch, p, seq, ts, ssrc)
+	return o.enqueueFrame(it.channel, it.frame, it.seq, it.ts, it.ssrc)
 }
 
 // tryDirect writes it with one non-blocking writev when no one else is
@@ -88,18 +88,10 @@ func (o *tcpOut) sendFrame(ch uint8, p *rtpjpeg.Packetized, seq uint16, ts, ssrc
 // copied and queued ahead of anything else (framing must stay intact); if
 // it takes nothing, it reports false and the caller queues the frame.
 func (o *tcpOut) tryDirect(it outItem) bool {
-	select {
-	case <-o.done:
-		return false
-	default:
-	}
-	if !o.wmu.TryLock() {
+	if !o.lockIdle() {
 		return false
 	}
 	defer o.wmu.Unlock()
-	if o.pending.Load() != 0 {
-		return false
-	}
 	o.d.reset()
 	o.d.add(it)
 	n, total := o.dw.writev(o.d.bufs)
@@ -109,8 +101,34 @@ func (o *tcpOut) tryDirect(it outItem) bool {
 	case n <= 0:
 		return false
 	}
-	// The socket buffer filled mid-frame: queue the unsent bytes (a copy,
-	// the prefix scratch is reused) for the writer goroutine.
+	o.queueTail(n, total)
+	return true
+}
+
+// lockIdle takes wmu if the connection is idle: the writer still running,
+// no one else writing, nothing queued. A frame may then go to the socket
+// directly without overtaking anything; the caller unlocks.
+func (o *tcpOut) lockIdle() bool {
+	select {
+	case <-o.done:
+		return false
+	default:
+	}
+	if !o.wmu.TryLock() {
+		return false
+	}
+	if o.pending.Load() != 0 {
+		o.wmu.Unlock()
+		return false
+	}
+	return true
+}
+
+// queueTail queues the unsent bytes of o.d's frame after the kernel took
+// only n of total: a copy (the prefix scratch is reused) for the writer
+// goroutine, ahead of anything else, so the framing stays intact. The
+// caller holds wmu.
+func (o *tcpOut) queueTail(n, total int) {
 	o.partials++
 	tail := make([]byte, 0, total-n)
 	skip := n
@@ -128,7 +146,6 @@ func (o *tcpOut) tryDirect(it outItem) bool {
 		o.stop()
 		o.nc.Close()
 	}
-	return true
 }
 
 // enqueueFrame queues a frame; false when the queue is full (the frame is
@@ -160,12 +177,25 @@ func (o *tcpOut) push(it outItem) bool {
 	return false
 }
 
+// closeDup closes the direct writer's duplicate descriptor once no batch
+// holds the connection (wmu).
+func (o *tcpOut) closeDup() {
+	if o.dw == nil {
+		return
+	}
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	o.dw.closeDup()
+}
+
 // stop ends the writer.
 func (o *tcpOut) stop() { o.once.Do(func() { close(o.done) }) }
 
 // run writes queued items until stop or a write error (which closes the
 // connection: a reader that accepts nothing for the write timeout is gone).
+// On its way out it closes the batched path's descriptor, if any.
 func (o *tcpOut) run() {
+	defer o.closeDup()
 	for {
 		var it outItem
 		select {

@@ -65,7 +65,7 @@ func TestTCPOutDirectAndQueued(t *testing.T) {
 	sent, dropped := 0, 0
 	for i := 0; dropped < 3 && i < 10000; i++ {
 		p := st.Packets[i%len(st.Packets)]
-		if o.sendFrame(0, p, seq, uint32(i)*3000, 7) {
+		if o.sendFrame(outItem{frame: p, seq: seq, ts: uint32(i) * 3000, ssrc: 7}) {
 			sent++
 		} else {
 			dropped++
@@ -78,33 +78,7 @@ func TestTCPOutDirectAndQueued(t *testing.T) {
 
 	// Resume reading: count complete frames until the sent ones arrived.
 	rr := rtsp.NewReader(cc, rtsp.Limits{})
-	var h rtp.Header
-	frames, inFrame := 0, false
-	var next uint16
-	first := true
-	_ = cc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	for frames < sent {
-		m, err := rr.Read()
-		if err != nil {
-			t.Fatalf("after %d of %d frames: %v", frames, sent, err)
-		}
-		f, ok := m.(*rtsp.Frame)
-		if !ok {
-			t.Fatalf("after %d frames: %T, not an interleaved frame", frames, m)
-		}
-		if _, err := h.Unmarshal(f.Payload); err != nil {
-			t.Fatalf("frame %d: not RTP: %v", frames, err)
-		}
-		if !first && h.SequenceNumber != next && inFrame {
-			t.Fatalf("frame %d: sequence %d inside a frame, want %d", frames, h.SequenceNumber, next)
-		}
-		first = false
-		next = h.SequenceNumber + 1
-		inFrame = !h.Marker
-		if h.Marker {
-			frames++
-		}
-	}
+	readFrames(t, rr, cc, sent)
 	if o.pending.Load() != 0 {
 		t.Errorf("pending %d after the queue drained", o.pending.Load())
 	}
@@ -133,6 +107,38 @@ func TestTCPOutDirectAndQueued(t *testing.T) {
 	}
 	cc.Close()
 	<-done
+}
+
+// readFrames reads interleaved RTP from rr (on cc) until n frames ended
+// (marker bit) and fails on anything else: bytes that are not '$'-framed
+// RTP, or a sequence gap inside a frame.
+func readFrames(t *testing.T, rr *rtsp.Reader, cc net.Conn, n int) {
+	t.Helper()
+	var h rtp.Header
+	frames, inFrame := 0, false
+	var next uint16
+	_ = cc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for frames < n {
+		m, err := rr.Read()
+		if err != nil {
+			t.Fatalf("after %d of %d frames: %v", frames, n, err)
+		}
+		f, ok := m.(*rtsp.Frame)
+		if !ok {
+			t.Fatalf("after %d frames: %T, not an interleaved frame", frames, m)
+		}
+		if _, err := h.Unmarshal(f.Payload); err != nil {
+			t.Fatalf("frame %d: not RTP: %v", frames, err)
+		}
+		if inFrame && h.SequenceNumber != next {
+			t.Fatalf("frame %d: sequence %d inside a frame, want %d", frames, h.SequenceNumber, next)
+		}
+		next = h.SequenceNumber + 1
+		inFrame = !h.Marker
+		if h.Marker {
+			frames++
+		}
+	}
 }
 
 // TestTCPOutDirectAllocs: a direct write allocates nothing.

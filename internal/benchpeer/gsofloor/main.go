@@ -34,8 +34,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/rtpstream/rtpstream/internal/bench"
 	"github.com/rtpstream/rtpstream/internal/udpbatch"
 	"github.com/rtpstream/rtpstream/mjpeg"
@@ -146,8 +144,7 @@ func runSender(file string, n int, fps float64, dur, warmup time.Duration, mtu i
 			break
 		}
 		if d := time.Until(due); d > 0 {
-			ts := unix.NsecToTimespec(int64(d))
-			_ = unix.Nanosleep(&ts, nil)
+			time.Sleep(d)
 		}
 		if !measuring && !due.Before(measureAt) {
 			measuring, cpu0 = true, selfCPU()

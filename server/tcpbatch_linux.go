@@ -20,6 +20,9 @@ type tcpBatch struct {
 	ring *uring.Ring
 	ents []tcpBatchEntry
 	done func(id uint64, res int32)
+	// failed is set once a submit failed (the kernel withdrew io_uring):
+	// from then on every frame takes the per-connection path.
+	failed bool
 }
 
 type tcpBatchEntry struct {
@@ -50,7 +53,7 @@ func newTCPBatch() *tcpBatch {
 // caller then takes the per-connection path). It runs on the scheduler
 // goroutine with ss locked.
 func (b *tcpBatch) queue(ss *Session, o *tcpOut, it outItem) bool {
-	if b == nil || o.dw == nil || 2*len(it.frame.Payloads) > maxBatchIov {
+	if b == nil || b.failed || o.dw == nil || 2*len(it.frame.Payloads) > maxBatchIov {
 		return false
 	}
 	if !o.lockIdle() {
@@ -93,7 +96,9 @@ func (b *tcpBatch) flush() {
 	for i := range b.ents {
 		b.ents[i].res = 0 // unsent unless the kernel says otherwise
 	}
-	_ = b.ring.Submit(b.done) // on failure every entry reads as unsent
+	if err := b.ring.Submit(b.done); err != nil {
+		b.failed = true // every entry reads as unsent: queued for its writer
+	}
 	for i := range b.ents {
 		e := &b.ents[i]
 		if !e.o.finishBatch(e.it, int(e.res), e.total) {

@@ -93,9 +93,7 @@ func (b *tcpBatch) flush() {
 	if b == nil || len(b.ents) == 0 {
 		return
 	}
-	for i := range b.ents {
-		b.ents[i].res = 0 // unsent unless the kernel says otherwise
-	}
+	// Entries start with res 0: unsent unless the kernel says otherwise.
 	if err := b.ring.Submit(b.done); err != nil {
 		b.failed = true // every entry reads as unsent: queued for its writer
 	}
@@ -127,7 +125,7 @@ func (o *tcpOut) finishBatch(it outItem, n, total int) bool {
 	}
 	// Nothing went: the writer goroutine sends it once the socket drains
 	// (or finds the connection broken and closes it).
-	return o.push(it)
+	return o.enqueueFrame(it)
 }
 
 // ensureDup makes d.dup a duplicate of the socket's descriptor, unless the

@@ -80,7 +80,7 @@ func (o *tcpOut) sendFrame(it outItem) bool {
 	if o.dw != nil && o.tryDirect(it) {
 		return true
 	}
-	return o.enqueueFrame(it.channel, it.frame, it.seq, it.ts, it.ssrc)
+	return o.enqueueFrame(it)
 }
 
 // tryDirect writes it with one non-blocking writev when no one else is
@@ -150,13 +150,13 @@ func (o *tcpOut) queueTail(n, total int) {
 
 // enqueueFrame queues a frame; false when the queue is full (the frame is
 // dropped whole) or the writer has stopped.
-func (o *tcpOut) enqueueFrame(ch uint8, p *rtpjpeg.Packetized, seq uint16, ts, ssrc uint32) bool {
+func (o *tcpOut) enqueueFrame(it outItem) bool {
 	select {
 	case <-o.done:
 		return false
 	default:
 	}
-	return o.push(outItem{channel: ch, frame: p, seq: seq, ts: ts, ssrc: ssrc})
+	return o.push(it)
 }
 
 // enqueueRaw queues an RTCP packet; it is dropped when the queue is full.

@@ -356,6 +356,12 @@ func (r *Reader) readSized(n int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if bytes.Contains(buf, r.nlDelim) {
+		// The Content-Length ran over the next delimiter: this part was cut
+		// short and the count read into the next one. Drop both.
+		r.resync = true
+		return nil, errSkip
+	}
 	if f, ok := jpegBody(buf); ok {
 		return f, nil
 	}

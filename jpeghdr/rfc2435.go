@@ -40,6 +40,22 @@ const (
 // run in the order listed there, so a 4:4:4 progressive file reports
 // "progressive".
 func (i *Info) RFC2435() (typ uint8, err error) {
+	return i.rfc2435(false)
+}
+
+// RFC2435IgnoringHuffman is [Info.RFC2435] without the checks on Huffman
+// tables (ReasonOptimizedHuff, and the table part of ReasonHuffSelectors):
+// it reports whether RFC 2435 could carry the image, and with which type,
+// once its entropy-coded data is re-coded with the Annex K.3 tables, table 0
+// for luma and table 1 for chroma (see package jpegrecode), which changes
+// nothing else. The scan must still hold the components in frame order, or
+// the error's Reason is ReasonHuffSelectors.
+func (i *Info) RFC2435IgnoringHuffman() (typ uint8, err error) {
+	return i.rfc2435(true)
+}
+
+// rfc2435 implements RFC2435 and, with anyHuffman, RFC2435IgnoringHuffman.
+func (i *Info) rfc2435(anyHuffman bool) (typ uint8, err error) {
 	no := func(reason string) (uint8, error) { return 0, &NotCarriableError{Reason: reason} }
 	switch i.SOF {
 	case MarkerSOF0, MarkerSOF1:
@@ -86,7 +102,7 @@ func (i *Info) RFC2435() (typ uint8, err error) {
 	if cb.Tq != cr.Tq && *i.Quant[cb.Tq] != *i.Quant[cr.Tq] {
 		return no(ReasonChromaQuant)
 	}
-	if !i.StandardHuffman {
+	if !i.StandardHuffman && !anyHuffman {
 		return no(ReasonOptimizedHuff)
 	}
 	if i.NumScans != 1 || i.firstScanLen != 3 {
@@ -97,7 +113,7 @@ func (i *Info) RFC2435() (typ uint8, err error) {
 		if k == 0 {
 			want = 0x00
 		}
-		if sc.index != k || sc.tdta != want {
+		if sc.index != k || (sc.tdta != want && !anyHuffman) {
 			return no(ReasonHuffSelectors)
 		}
 	}

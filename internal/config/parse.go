@@ -38,16 +38,22 @@ func Parse(name string, data []byte) (*File, error) { return Loader{}.Parse(name
 // Load reads the config file at path (at most MaxFileSize bytes) and
 // validates it.
 func (l Loader) Load(path string) (*File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	data, err := readAtMost(path, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	return l.Parse(path, data)
+}
+
+// readAtMost reads the file name, but no more than limit+1 bytes, so that
+// callers can tell a file over the limit without reading all of it.
+func readAtMost(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
 // Parse validates the config file contents data (see the package doc);

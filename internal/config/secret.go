@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -175,14 +174,9 @@ func readSecretFile(name string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("password file %s: %w", quote(name), errNotRegular)
 	}
-	f, err := os.Open(name)
+	data, err := readAtMost(name, MaxSecretFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read password file: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSecretFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read password file %s: %w", quote(name), err)
 	}
 	if len(data) > MaxSecretFileSize {
 		return nil, fmt.Errorf("password file %s is larger than %d bytes", quote(name), MaxSecretFileSize)

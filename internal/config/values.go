@@ -177,10 +177,10 @@ func (d *decoder) source(n *yaml.Node, key string) (src string, kind Kind, creds
 	}
 	user := u.User.Username()
 	pass, hasPass := u.User.Password()
-	if msg := checkCred(user, pass); user == "" || !hasPass || msg != "" {
-		if msg == "" {
-			msg = "user and password must both be given"
-		}
+	if user == "" || !hasPass {
+		return fail("the URL's credentials: user and password must both be given")
+	}
+	if msg := checkCred(user, pass); msg != "" {
 		return fail("the URL's credentials: %s", msg)
 	}
 	u.User = nil

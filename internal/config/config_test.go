@@ -210,3 +210,33 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// TestString pins the log summaries (credentials show as set or unset).
+func TestString(t *testing.T) {
+	in := "listen: ':1'\nmedia: /m\nfps: 2.5\npublish: true\nread_user: u\nread_pass: p\npaths:\n" +
+		"  a:\n    source: rtsp://u:p@h/x\n    on_demand: false\n" +
+		"  b/c:\n    source: http://h/s.jpg\n    snapshot_interval: 1s\n" +
+		"  d:\n    publish: false\n    replace: true\n"
+	f, err := Parse("c.yaml", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"c.yaml listen=:1 media=/m fps=2.5 publish=true publish_auth=unset read_auth=set paths=3",
+		"/a source=rtsp://h/x source_transport=auto on_demand=false source_auth=set read_auth=unset",
+		"/b/c source=http://h/s.jpg snapshot_interval=1s on_demand=true close_after=10s source_auth=unset read_auth=unset",
+		"/d source=publisher publish=false publish_auth=unset replace=true wait_for_publisher=false read_auth=unset",
+	}
+	got := []string{f.String()}
+	for _, p := range f.Paths {
+		got = append(got, p.String())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("got  %s\nwant %s", got[i], want[i])
+		}
+	}
+	if s := (Credentials{"u", "p"}).String(); s != redacted {
+		t.Errorf("Credentials.String() = %q", s)
+	}
+}

@@ -14,12 +14,17 @@ func declaredBoundary(contentType string) string {
 	if _, params, err := mime.ParseMediaType(contentType); err == nil {
 		return strings.TrimSpace(params["boundary"])
 	}
-	lower := strings.ToLower(contentType)
-	i := strings.Index(lower, "boundary=")
-	if i < 0 {
+	const key = "boundary="
+	i := 0
+	for ; i+len(key) <= len(contentType); i++ { // ASCII-case-insensitive: indexes stay byte offsets
+		if strings.EqualFold(contentType[i:i+len(key)], key) {
+			break
+		}
+	}
+	if i+len(key) > len(contentType) {
 		return ""
 	}
-	v := contentType[i+len("boundary="):]
+	v := contentType[i+len(key):]
 	if j := strings.IndexAny(v, ";,"); j >= 0 {
 		v = v[:j]
 	}

@@ -173,6 +173,8 @@ func TestDeclaredBoundary(t *testing.T) {
 		{"multipart/x-mixed-replace; boundary=a;;", "a"},
 		{"Multipart/X-Mixed-Replace; BOUNDARY='q'; x", "q"},
 		{"application/octet-stream", ""},
+		{"\x87BoundArY=", ""},           // fuzz find: ToLower changed byte offsets
+		{"x/y;\xffboundary=\xfe\xfd", "\xfe\xfd"},
 		{"", ""},
 	} {
 		if got := declaredBoundary(tc.ct); got != tc.want {

@@ -170,9 +170,12 @@ func failure(ctx, reqCtx context.Context, err error, what string, cfg PullConfig
 // PollSnapshots), ErrConnectTimeout, ErrIdleTimeout, ErrStreamEnded, or a
 // Reader error. It never returns nil. Any other Content-Type is accepted,
 // since cameras and ffmpeg often say application/octet-stream; the body
-// then has to show a multipart boundary.
+// then has to show a multipart boundary. A nil onFrame drops the frames.
 func Pull(ctx context.Context, rawURL string, cfg PullConfig, onFrame func(jpeg []byte)) error {
 	cfg = cfg.withDefaults()
+	if onFrame == nil {
+		onFrame = func([]byte) {}
+	}
 	src, err := newSource(rawURL, cfg)
 	if err != nil {
 		return err
@@ -214,9 +217,13 @@ func Pull(ctx context.Context, rawURL string, cfg PullConfig, onFrame func(jpeg 
 // it returns an error as Pull does (a reply that is not image/*,
 // application/octet-stream or untyped wraps ErrContentType; a body that is
 // not one complete JPEG wraps ErrNotJPEG; one over Options.MaxPartBytes
-// wraps ErrPartTooLarge). It never returns nil.
+// wraps ErrPartTooLarge). It never returns nil. A nil onFrame drops the
+// frames.
 func PollSnapshots(ctx context.Context, rawURL string, interval time.Duration, cfg PullConfig, onFrame func(jpeg []byte)) error {
 	cfg = cfg.withDefaults()
+	if onFrame == nil {
+		onFrame = func([]byte) {}
+	}
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}

@@ -90,7 +90,9 @@ func (r *Reader) Boundary() string { return string(r.delim) }
 func (r *Reader) Skipped() uint64 { return r.skipped }
 
 // Next returns the next complete JPEG (SOI..EOI), freshly allocated; the
-// caller keeps it. At the multipart close delimiter or a clean end of the
+// caller keeps it. A part with a Content-Length is returned as soon as its
+// last byte arrived; one without is complete only when the next delimiter
+// line arrives (or the body ends). At the multipart close delimiter or a clean end of the
 // body between parts it returns io.EOF. Other errors wrap ErrNoBoundary,
 // ErrPartTooLarge, ErrHeaderTooLarge, ErrTruncated or the body's read error.
 // Errors are sticky: later calls return the same error.

@@ -173,7 +173,7 @@ func TestDeclaredBoundary(t *testing.T) {
 		{"multipart/x-mixed-replace; boundary=a;;", "a"},
 		{"Multipart/X-Mixed-Replace; BOUNDARY='q'; x", "q"},
 		{"application/octet-stream", ""},
-		{"\x87BoundArY=", ""},           // fuzz find: ToLower changed byte offsets
+		{"\x87BoundArY=", ""}, // fuzz find: ToLower changed byte offsets
 		{"x/y;\xffboundary=\xfe\xfd", "\xfe\xfd"},
 		{"", ""},
 	} {
@@ -185,28 +185,23 @@ func TestDeclaredBoundary(t *testing.T) {
 
 func BenchmarkReader(b *testing.B) {
 	a := testJPEG(b, 320, 240, 7)
-	one := ffmpegPart(a)
-	body := bytes.Repeat(one, 100)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r := NewReader(bytes.NewReader(body), "", Options{})
-		if frames, err := readAll(b, r, 1000); err != io.EOF || len(frames) != 100 {
-			b.Fatal(err, len(frames))
-		}
-	}
-}
-
-func BenchmarkReaderNoLength(b *testing.B) {
-	a := testJPEG(b, 320, 240, 7)
-	one := part("b", "\r\n", []string{"Content-Type: image/jpeg"}, a)
-	body := bytes.Repeat(one, 100)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		r := NewReader(bytes.NewReader(body), "", Options{})
-		if frames, err := readAll(b, r, 1000); err != io.EOF || len(frames) != 100 {
-			b.Fatal(err, len(frames))
-		}
+	for _, bc := range []struct {
+		name string
+		part []byte
+	}{
+		{"content-length", ffmpegPart(a)},
+		{"boundary-only", part("b", "\r\n", []string{"Content-Type: image/jpeg"}, a)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			body := bytes.Repeat(bc.part, 100)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r := NewReader(bytes.NewReader(body), "", Options{})
+				if frames, err := readAll(b, r, 1000); err != io.EOF || len(frames) != 100 {
+					b.Fatal(err, len(frames))
+				}
+			}
+		})
 	}
 }

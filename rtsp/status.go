@@ -4,24 +4,28 @@ package rtsp
 const (
 	StatusContinue = 100
 
-	StatusOK                    = 200
-	StatusCreated               = 201
-	StatusLowOnStorageSpace     = 250
-	StatusMultipleChoices       = 300
-	StatusMovedPermanently      = 301
-	StatusMovedTemporarily      = 302
-	StatusSeeOther              = 303
-	StatusNotModified           = 304
-	StatusUseProxy              = 305
-	StatusBadRequest            = 400
-	StatusUnauthorized          = 401
-	StatusPaymentRequired       = 402
-	StatusForbidden             = 403
-	StatusNotFound              = 404
-	StatusMethodNotAllowed      = 405
-	StatusNotAcceptable         = 406
-	StatusProxyAuthRequired     = 407
-	StatusRequestTimeout        = 408
+	StatusOK                = 200
+	StatusCreated           = 201
+	StatusLowOnStorageSpace = 250
+	StatusMultipleChoices   = 300
+	StatusMovedPermanently  = 301
+	StatusMovedTemporarily  = 302
+	StatusSeeOther          = 303
+	StatusNotModified       = 304
+	StatusUseProxy          = 305
+	StatusBadRequest        = 400
+	StatusUnauthorized      = 401
+	StatusPaymentRequired   = 402
+	StatusForbidden         = 403
+	StatusNotFound          = 404
+	StatusMethodNotAllowed  = 405
+	StatusNotAcceptable     = 406
+	StatusProxyAuthRequired = 407
+	StatusRequestTimeout    = 408
+	// StatusConflict is HTTP/1.1's 409, which RFC 2326 §7.1.1 inherits
+	// without listing: the server answers it to a publisher whose path
+	// already has one.
+	StatusConflict              = 409
 	StatusGone                  = 410
 	StatusLengthRequired        = 411
 	StatusPreconditionFailed    = 412
@@ -74,6 +78,7 @@ var statusText = map[int]string{
 	StatusNotAcceptable:         "Not Acceptable",
 	StatusProxyAuthRequired:     "Proxy Authentication Required",
 	StatusRequestTimeout:        "Request Time-out",
+	StatusConflict:              "Conflict",
 	StatusGone:                  "Gone",
 	StatusLengthRequired:        "Length Required",
 	StatusPreconditionFailed:    "Precondition Failed",

@@ -14,11 +14,35 @@ import (
 // nonceLifetime bounds how long a Digest nonce is accepted.
 const nonceLifetime = 5 * time.Minute
 
+// credentialsFor chooses the credentials a request must carry (nil: none).
+// Publishing (ANNOUNCE, SETUP mode=record, RECORD, and every request of a
+// publisher's session) takes the publishers' credentials, of the path or
+// the server; everything else the readers', of the path or the server.
+func (c *conn) credentialsFor(req *rtsp.Request) *rtsp.Credentials {
+	var pc *PathConfig
+	if name, _ := publishPathOf(req.URL); name != "" {
+		pc = c.srv.cat.pathConfig(name)
+	}
+	publishing := req.Method == "ANNOUNCE" || req.Method == "RECORD" || req.Method == "SETUP" && isRecordSetup(req)
+	if ss := c.ownSession(sessionID(req)); ss != nil && ss.pub != nil {
+		publishing = true
+	}
+	if publishing {
+		if pc != nil && pc.PublishCredentials != nil {
+			return pc.PublishCredentials
+		}
+		return c.srv.cfg.PublishCredentials
+	}
+	if pc != nil && pc.ReadCredentials != nil {
+		return pc.ReadCredentials
+	}
+	return c.srv.cfg.Credentials
+}
+
 // authenticate checks the request's credentials (RFC 2617: Digest with
 // qop=auth, or Basic) and returns a 401 response carrying fresh challenges
 // when they are missing or wrong; nil when the request may proceed.
-func (c *conn) authenticate(req *rtsp.Request) *rtsp.Response {
-	cred := *c.srv.cfg.Credentials
+func (c *conn) authenticate(req *rtsp.Request, cred rtsp.Credentials) *rtsp.Response {
 	realm := c.srv.cfg.Realm
 	if v := req.Header.Get("Authorization"); v != "" {
 		if a, err := rtsp.ParseAuthorization(v); err == nil {

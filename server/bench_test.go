@@ -17,7 +17,7 @@ func benchSession(b *testing.B, cfg Config) (*Server, *Session) {
 	rtpc, _ := udpPorts(b)
 	_ = rtpc.SetReadBuffer(8 << 20)
 	st := srv.cat.streams[PatternName]
-	ss := &Session{srv: srv, stream: st, ssrc: 1}
+	ss := &Session{srv: srv, stream: st, ssrc: 1, d: standard}
 	ss.tr.rtpDst = netip.MustParseAddrPort(rtpc.LocalAddr().String())
 	ss.ensureScratch()
 	go func() {

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/rtpstream/rtpstream/mjpeg"
+	"github.com/rtpstream/rtpstream/rtsp"
 )
 
 // PatternName is the path of the built-in test pattern.
@@ -25,13 +26,20 @@ const (
 	patternQuality = 80
 )
 
-// catalog maps request paths to streams. It is built once at start-up and
-// never changes, so lookups need no lock. Only files found under the media
-// folder (symlinks resolved and confined to it) are entries: a request path
-// is looked up, never opened, which makes traversal impossible by
-// construction.
+// catalog maps request paths to streams. Files and the test pattern are
+// found once at start-up and never change (streams needs no lock); live
+// paths (relays and publish targets) come and go with the configuration
+// and with publishers (live, under mu), and hide a file of the same name.
+// Only files found under the media folder (symlinks resolved and confined
+// to it) are entries: a request path is looked up, never opened, which
+// makes traversal impossible by construction.
 type catalog struct {
 	streams map[string]*Stream
+
+	mu   sync.RWMutex
+	live map[string]*liveStream
+	// publish is Config.Publish: any other path may be published to.
+	publish bool
 }
 
 // mediaExt reports whether a file name has one of the served extensions.
@@ -89,7 +97,7 @@ func findMedia(dir string) ([][2]string, error) {
 // loadCatalog renders the test pattern and loads every media file, in
 // parallel. A file that cannot be served is logged and left out.
 func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
-	c := &catalog{streams: make(map[string]*Stream)}
+	c := &catalog{streams: make(map[string]*Stream), live: make(map[string]*liveStream), publish: cfg.Publish}
 	var files [][2]string
 	if cfg.MediaDir != "" {
 		var err error
@@ -195,16 +203,111 @@ func (c *catalog) lookup(p string) (*Stream, bool) {
 	if path.Clean(p) != p {
 		return nil, false
 	}
+	c.mu.RLock()
+	ls := c.live[p]
+	c.mu.RUnlock()
+	if ls != nil {
+		return ls.st, true
+	}
 	st, ok := c.streams[p]
 	return st, ok
 }
 
-// names lists the stream paths in order.
+// names lists the stream paths in order: files, the test pattern and the
+// configured live paths (not the ones publishers made on the fly).
 func (c *catalog) names() []string {
 	out := make([]string, 0, len(c.streams))
 	for n := range c.streams {
 		out = append(out, n)
 	}
+	c.mu.RLock()
+	for n, ls := range c.live {
+		if !ls.dynamic && c.streams[n] == nil {
+			out = append(out, n)
+		}
+	}
+	c.mu.RUnlock()
 	sort.Strings(out)
 	return out
+}
+
+// pathConfig is the configuration of the live path that name is, or that
+// name is a track of ("/cam1/stream=0"); nil for files and unknown paths.
+func (c *catalog) pathConfig(name string) *PathConfig {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for range 2 {
+		if ls := c.live[name]; ls != nil {
+			return &ls.cfg
+		}
+		i := strings.LastIndexByte(name, '/')
+		if i <= 0 {
+			break
+		}
+		name = name[:i]
+	}
+	return nil
+}
+
+// lives lists the live paths.
+func (c *catalog) lives() []*liveStream {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make([]*liveStream, 0, len(c.live))
+	for _, ls := range c.live {
+		out = append(out, ls)
+	}
+	return out
+}
+
+// canPublish says whether a publisher may ANNOUNCE to name: 0, or the
+// status and reason of the refusal.
+func (c *catalog) canPublish(name string) (int, string) {
+	if checkPathName(name) != nil && name != PatternName {
+		return rtsp.StatusBadRequest, "not a valid path"
+	}
+	c.mu.RLock()
+	ls := c.live[name]
+	c.mu.RUnlock()
+	switch {
+	case ls != nil && ls.cfg.Kind != SourcePublisher:
+		return rtsp.StatusForbidden, name + " relays " + redactURL(ls.cfg.Source)
+	case ls != nil && !ls.cfg.Publish:
+		return rtsp.StatusForbidden, "publishing to " + name + " is not enabled"
+	case ls != nil && ls.busy(nil):
+		return rtsp.StatusConflict, "someone is already publishing to " + name
+	case ls != nil:
+		return 0, ""
+	case c.streams[name] != nil:
+		return rtsp.StatusForbidden, name + " is a file"
+	case !c.publish:
+		return rtsp.StatusForbidden, "publishing is not enabled (serve --publish, or publish: true in the config)"
+	}
+	return 0, ""
+}
+
+// publishPath returns the live path a publisher's SETUP goes to, making it
+// if the server lets anyone publish anywhere.
+func (c *catalog) publishPath(srv *Server, name string) (*liveStream, int, string) {
+	if code, why := c.canPublish(name); code != 0 && code != rtsp.StatusConflict {
+		return nil, code, why
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ls := c.live[name]; ls != nil {
+		return ls, 0, ""
+	}
+	ls := newLiveStream(srv, PathConfig{Name: name, Kind: SourcePublisher, Publish: true, CloseAfter: DefaultCloseAfter}, true)
+	c.live[name] = ls
+	return ls, 0, ""
+}
+
+// removeLive takes a path made by a publisher out of the catalog when
+// unused says it has no publisher and no session left.
+func (c *catalog) removeLive(ls *liveStream, unused func() bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live[ls.st.Name] == ls && unused() {
+		delete(c.live, ls.st.Name)
+	}
 }

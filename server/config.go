@@ -79,6 +79,34 @@ type Config struct {
 	// Logger receives one line per event. Default slog.Default().
 	Logger *slog.Logger
 
+	// Publish lets RTSP clients publish (ANNOUNCE, SETUP mode=record,
+	// RECORD; RFC 2326 10.3, 10.11) to any path that is neither a file, the
+	// test pattern nor a configured path. Off by default: a server open to
+	// publishing lets anyone put a stream on it.
+	Publish bool
+
+	// PublishCredentials, when non-nil, are what publishers must give
+	// (Digest or Basic), separate from the readers' Credentials. Paths may
+	// set their own.
+	PublishCredentials *rtsp.Credentials
+
+	// Paths are the live paths: relayed sources and publish targets.
+	Paths []PathConfig
+
+	// MaxFrameBytes bounds one frame from a publisher or a relayed source:
+	// a larger one is dropped and counted. Default 8 MiB.
+	MaxFrameBytes int
+
+	// PublisherTimeout ends a publisher that sent no RTP for this long.
+	// Default 10 s.
+	PublisherTimeout time.Duration
+
+	// RelayBackoff is the first delay before reconnecting a failed relay
+	// source; it doubles on every failure up to RelayMaxBackoff (default
+	// 250 ms and 2 s: a source that comes back is read again within about
+	// 2 s).
+	RelayBackoff, RelayMaxBackoff time.Duration
+
 	// DisableGSO turns off UDP generic segmentation offload (it is probed
 	// and used by default where the kernel supports it).
 	DisableGSO bool
@@ -120,6 +148,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TCPSendBuffer <= 0 {
 		c.TCPSendBuffer = 256 << 10
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = 8 << 20
+	}
+	if c.PublisherTimeout <= 0 {
+		c.PublisherTimeout = 10 * time.Second
+	}
+	if c.RelayBackoff <= 0 {
+		c.RelayBackoff = 250 * time.Millisecond
+	}
+	if c.RelayMaxBackoff <= 0 {
+		c.RelayMaxBackoff = 2 * time.Second
 	}
 	if c.Realm == "" {
 		c.Realm = "rtpstream"

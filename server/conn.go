@@ -29,6 +29,11 @@ type conn struct {
 	mu       sync.Mutex
 	sessions map[*Session]struct{}
 	closed   bool
+	// ann is the publisher's latest ANNOUNCE on this connection.
+	ann *announcement
+	// ignored are interleaved channels of tracks a publisher set up that
+	// we do not take (audio beside the video).
+	ignored map[uint8]bool
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -38,6 +43,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		r:        rtsp.NewReader(nc, s.cfg.Limits),
 		remote:   nc.RemoteAddr().String(),
 		sessions: make(map[*Session]struct{}),
+		ignored:  make(map[uint8]bool),
 	}
 	if ap, err := netip.ParseAddrPort(c.remote); err == nil {
 		c.peer = ap.Addr().Unmap()
@@ -109,7 +115,7 @@ func (c *conn) readError(msg any, err error, log interface {
 		return
 	case errors.Is(err, rtsp.ErrBadVersion):
 		if req, ok := msg.(*rtsp.Request); ok && req != nil {
-			_ = c.write(c.finish(c.reply(req, rtsp.StatusRTSPVersionNotSupported), req.Lab))
+			_ = c.write(c.finish(c.reply(req, rtsp.StatusRTSPVersionNotSupported), dialectOf(req)))
 		}
 	case isTimeout(err):
 		log.Debug("connection idle: closing", "err", err)
@@ -119,7 +125,7 @@ func (c *conn) readError(msg any, err error, log interface {
 		if r, ok := msg.(*rtsp.Request); ok {
 			req = r
 		}
-		_ = c.write(c.finish(c.reply(req, rtsp.StatusBadRequest), false))
+		_ = c.write(c.finish(c.reply(req, rtsp.StatusBadRequest), standard))
 	}
 	log.Debug("closing connection after bad request", "err", err)
 }
@@ -140,14 +146,20 @@ func (c *conn) write(resp *rtsp.Response) error {
 	return err
 }
 
-// interleaved handles a '$' frame from the client: RTCP on a session's RTCP
-// channel counts as activity (GStreamer over TCP sends no RTSP keepalive).
+// interleaved handles a '$' frame from the client: a publisher's RTP goes
+// to its path; RTCP on a session's RTCP channel counts as activity
+// (GStreamer over TCP sends no RTSP keepalive). Frames on channels no
+// session set up are ignored.
 func (c *conn) interleaved(f *rtsp.Frame) {
 	now := time.Now()
 	for _, ss := range c.ownSessions() {
-		if ss.tr.tcp && f.Channel == ss.tr.rtcpChannel {
+		switch {
+		case !ss.tr.tcp:
+		case ss.pub != nil && f.Channel == ss.pub.channel && ss.pub.videoSetUp:
+			ss.pub.ingest(f.Payload, now)
+		case f.Channel == ss.tr.rtcpChannel:
 			ss.receiveRTCP(f.Payload, now)
-		} else if ss.tr.tcp && f.Channel == ss.tr.rtpChannel {
+		case f.Channel == ss.tr.rtpChannel:
 			ss.touch(now)
 		}
 	}
@@ -161,6 +173,22 @@ func (c *conn) ownSessions() []*Session {
 		out = append(out, ss)
 	}
 	return out
+}
+
+// ownSession returns the session with this ID if this connection made it.
+// A session belongs to the connection that set it up and ends with it
+// (RFC 2326 lets a session outlive its connection; we do not): a request
+// naming another connection's session is answered 454 as if the session
+// did not exist, so knowing an ID gives no control over someone's stream.
+func (c *conn) ownSession(id string) *Session {
+	if id == "" {
+		return nil
+	}
+	ss := c.srv.session(id)
+	if ss == nil || ss.conn != c {
+		return nil
+	}
+	return ss
 }
 
 func (c *conn) hasSessions() bool {
@@ -189,6 +217,11 @@ func (c *conn) forget(ss *Session) {
 // sessions.
 func (c *conn) usedChannels() map[uint8]bool {
 	used := map[uint8]bool{}
+	c.mu.Lock()
+	for ch := range c.ignored {
+		used[ch] = true
+	}
+	c.mu.Unlock()
 	for _, ss := range c.ownSessions() {
 		ss.mu.Lock()
 		if ss.tr.tcp && ss.state != stateClosed {

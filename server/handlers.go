@@ -12,11 +12,11 @@ import (
 
 // publicMethods is the OPTIONS Public list; GET_PARAMETER being listed makes
 // ffmpeg use it as its keepalive (interop.md).
-const publicMethods = "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER"
+const publicMethods = "OPTIONS, DESCRIBE, ANNOUNCE, SETUP, PLAY, RECORD, PAUSE, TEARDOWN, GET_PARAMETER"
 
-// knownMethods are RTSP 1.0 methods we do not implement for playback
-// (RFC 2326 10): they get 405 with Allow; anything else gets 501.
-var knownMethods = map[string]bool{"ANNOUNCE": true, "RECORD": true, "REDIRECT": true, "SET_PARAMETER": true}
+// knownMethods are RTSP 1.0 methods we do not implement (RFC 2326 10):
+// they get 405 with Allow; anything else gets 501.
+var knownMethods = map[string]bool{"REDIRECT": true, "SET_PARAMETER": true}
 
 const serverName = "rtpstream"
 
@@ -34,8 +34,8 @@ func (c *conn) reply(req *rtsp.Request, code int) *rtsp.Response {
 
 // finish appends the headers every response carries after the
 // method-specific ones.
-func (c *conn) finish(resp *rtsp.Response, lab bool) *rtsp.Response {
-	if !lab {
+func (c *conn) finish(resp *rtsp.Response, d *dialect) *rtsp.Response {
+	if d.stdHeaders {
 		resp.Header.Set("Date", time.Now().UTC().Format(time.RFC1123))
 		resp.Header.Set("Server", serverName)
 	}
@@ -47,9 +47,9 @@ func (c *conn) finish(resp *rtsp.Response, lab bool) *rtsp.Response {
 // gets the response before the first interleaved packet).
 func (c *conn) handle(req *rtsp.Request) (*rtsp.Response, func()) {
 	now := time.Now()
-	if c.srv.cfg.Credentials != nil && req.Method != "OPTIONS" {
-		if resp := c.authenticate(req); resp != nil {
-			return c.finish(resp, req.Lab), nil
+	if cred := c.credentialsFor(req); cred != nil && req.Method != "OPTIONS" {
+		if resp := c.authenticate(req, *cred); resp != nil {
+			return c.finish(resp, dialectOf(req)), nil
 		}
 	}
 	var (
@@ -59,14 +59,22 @@ func (c *conn) handle(req *rtsp.Request) (*rtsp.Response, func()) {
 	switch req.Method {
 	case "OPTIONS":
 		resp = c.reply(req, rtsp.StatusOK)
-		if ss := c.srv.session(sessionID(req)); ss != nil {
+		if ss := c.ownSession(sessionID(req)); ss != nil {
 			ss.touch(now)
 		}
 		resp.Header.Set("Public", publicMethods)
 	case "DESCRIBE":
 		resp = c.describe(req)
+	case "ANNOUNCE":
+		resp = c.announce(req)
 	case "SETUP":
-		resp = c.setup(req, now)
+		if isRecordSetup(req) {
+			resp = c.setupRecord(req, now)
+		} else {
+			resp = c.setup(req, now)
+		}
+	case "RECORD":
+		resp = c.record(req, now)
 	case "PLAY":
 		resp, after = c.play(req, now)
 	case "PAUSE":
@@ -83,7 +91,7 @@ func (c *conn) handle(req *rtsp.Request) (*rtsp.Response, func()) {
 			resp = c.reply(req, rtsp.StatusNotImplemented)
 		}
 	}
-	return c.finish(resp, req.Lab), after
+	return c.finish(resp, dialectOf(req)), after
 }
 
 // sessionID returns the Session header's identifier without parameters.
@@ -157,6 +165,9 @@ func (c *conn) describe(req *rtsp.Request) *rtsp.Response {
 	if acc := req.Header.Get("Accept"); acc != "" && !strings.Contains(acc, "application/sdp") && !strings.Contains(acc, "*/*") {
 		return c.reply(req, rtsp.StatusNotAcceptable)
 	}
+	if ls := t.stream.live; ls != nil && !ls.readable() {
+		return c.refuse(req, rtsp.StatusNotFound, "no one is publishing to "+t.stream.Name)
+	}
 	resp := c.reply(req, rtsp.StatusOK)
 	resp.Header.Set("Content-Base", t.base)
 	resp.Header.Set("Content-Type", "application/sdp")
@@ -174,14 +185,14 @@ func (c *conn) localHost() string {
 }
 
 // lookupSession finds the request's session, answering 454 when the
-// Session header names none we know, 455 when there is no Session header
-// (the Init state allows only SETUP and TEARDOWN).
+// Session header names none of this connection's sessions, 455 when there
+// is no Session header (the Init state allows only SETUP and TEARDOWN).
 func (c *conn) lookupSession(req *rtsp.Request) (*Session, int) {
 	id := sessionID(req)
 	if id == "" {
 		return nil, rtsp.StatusMethodNotValidInThisState
 	}
-	ss := c.srv.session(id)
+	ss := c.ownSession(id)
 	if ss == nil {
 		return nil, rtsp.StatusSessionNotFound
 	}
@@ -191,7 +202,7 @@ func (c *conn) lookupSession(req *rtsp.Request) (*Session, int) {
 // sessionHeader renders the Session header: the lab client breaks on
 // ";timeout=" (lab-dialect.md), everyone else is told the timeout.
 func (c *conn) sessionHeader(ss *Session) string {
-	if ss.lab {
+	if !ss.d.sessionTimeout {
 		return ss.id
 	}
 	return rtsp.Session{ID: ss.id, Timeout: int(c.srv.cfg.SessionTimeout / time.Second)}.String()
@@ -225,6 +236,12 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 	if ss.state == stateClosed {
 		return c.reply(req, rtsp.StatusSessionNotFound), nil
 	}
+	if ss.pub != nil {
+		return c.refuse(req, rtsp.StatusMethodNotValidInThisState, "session was set up to record"), nil
+	}
+	if ls := ss.stream.live; ls != nil {
+		return c.playLive(req, ss, ls)
+	}
 	if rng != nil && !rng.Now {
 		if rng.Start < 0 || !ss.stream.Live && rng.Start > ss.stream.Duration() {
 			resp := c.reply(req, rtsp.StatusInvalidRange)
@@ -250,7 +267,7 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 	ss.ensureScratch()
 	gen := ss.gen
 	resp := c.playResponse(req, ss)
-	c.srv.log.Info("play", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "npt", ss.npt(ss.pos), "tcp", ss.tr.tcp, "lab", ss.lab)
+	c.srv.log.Info("play", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "npt", ss.npt(ss.pos), "tcp", ss.tr.tcp, "dialect", ss.d.name)
 	return resp, func() { c.srv.sched.add(ss, gen, start) }
 }
 
@@ -259,7 +276,7 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 func (c *conn) playResponse(req *rtsp.Request, ss *Session) *rtsp.Response {
 	resp := c.reply(req, rtsp.StatusOK)
 	resp.Header.Set("Session", c.sessionHeader(ss))
-	if ss.lab {
+	if !ss.d.stdHeaders {
 		return resp
 	}
 	r := rtsp.Range{Start: ss.npt(ss.pos)}
@@ -292,9 +309,37 @@ func (c *conn) pause(req *rtsp.Request, now time.Time) *rtsp.Response {
 	}
 	ss.state = stateReady
 	ss.gen++
+	if ls := ss.stream.live; ls != nil {
+		ls.setPlaying(ss, false)
+	}
 	resp := c.reply(req, rtsp.StatusOK)
 	resp.Header.Set("Session", c.sessionHeader(ss))
 	return resp
+}
+
+// playLive starts (or resumes) a reader of a live path: it joins the
+// path's readers once the response is written, and gets every frame from
+// the next one on. RTP-Info quotes the timeline's time now.
+func (c *conn) playLive(req *rtsp.Request, ss *Session, ls *liveStream) (*rtsp.Response, func()) {
+	if ss.state != statePlaying {
+		ss.state = statePlaying
+		ss.gen++
+	}
+	resp := c.reply(req, rtsp.StatusOK)
+	resp.Header.Set("Session", c.sessionHeader(ss))
+	if ss.d.stdHeaders {
+		resp.Header.Set("Range", rtsp.Range{Start: 0}.String())
+		info := rtsp.RTPInfo{{URL: ss.base + trackControl, Seq: ss.seq, HasSeq: true, RTPTime: ss.tsBase + ls.nowTS(time.Now()), HasRTPTime: true}}
+		resp.Header.Set("RTP-Info", info.String())
+	}
+	c.srv.log.Info("play", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "live", true, "tcp", ss.tr.tcp, "dialect", ss.d.name)
+	return resp, func() {
+		ss.mu.Lock()
+		defer ss.mu.Unlock()
+		if ss.state == statePlaying {
+			ls.setPlaying(ss, true)
+		}
+	}
 }
 
 func (c *conn) teardown(req *rtsp.Request) *rtsp.Response {

@@ -297,7 +297,7 @@ func TestSendUDPFrameAllocs(t *testing.T) {
 	srv, _ := startServer(t, Config{})
 	rtpc, _ := udpPorts(t)
 	st := srv.cat.streams[PatternName]
-	ss := &Session{srv: srv, stream: st, ssrc: 1}
+	ss := &Session{srv: srv, stream: st, ssrc: 1, d: standard}
 	ss.tr.rtpDst = netip.MustParseAddrPort(rtpc.LocalAddr().String())
 	ss.ensureScratch()
 	go func() { // drain, without allocating (AllocsPerRun counts every goroutine)

@@ -35,7 +35,7 @@ func TestStatusCodes(t *testing.T) {
 		{"play unknown session", "PLAY " + u + "/test RTSP/1.0\r\nCSeq: 1\r\nSession: 12345678\r\n\r\n", 454},
 		{"get_parameter unknown session", "GET_PARAMETER " + u + "/test RTSP/1.0\r\nCSeq: 1\r\nSession: 1\r\n\r\n", 454},
 		{"unknown method", "FROB " + u + "/test RTSP/1.0\r\nCSeq: 1\r\n\r\n", 501},
-		{"record", "RECORD " + u + "/test RTSP/1.0\r\nCSeq: 1\r\n\r\n", 405},
+		{"record without a session", "RECORD " + u + "/test RTSP/1.0\r\nCSeq: 1\r\n\r\n", 455},
 		{"version", "OPTIONS " + u + "/test RTSP/2.0\r\nCSeq: 1\r\n\r\n", 505},
 		{"no transport", "SETUP " + u + "/test/stream=0 RTSP/1.0\r\nCSeq: 1\r\n\r\n", 461},
 		{"multicast", "SETUP " + u + "/test/stream=0 RTSP/1.0\r\nCSeq: 1\r\nTransport: RTP/AVP;multicast;port=5000-5001\r\n\r\n", 461},

@@ -6,17 +6,24 @@ import (
 	"time"
 )
 
-// scheduler paces every playing session from one goroutine: a min-heap of
-// (due time, session) entries, one timer, no goroutine or sleep per session.
-// When an entry is due the session's next frame is sent (UDP) or queued
-// (TCP) and the session is pushed back with its next due time.
+// scheduler sends every frame from one goroutine. Files and the test
+// pattern are paced per session: a min-heap of (due time, session) entries,
+// one timer, no goroutine or sleep per session; when an entry is due the
+// session's next frame is sent (UDP) or queued (TCP) and the session is
+// pushed back with its next due time. Live frames are posted when they
+// complete and sent to every reader of their stream in the next wake-up.
 type scheduler struct {
 	mu sync.Mutex
 	h  dueHeap
-	w  waker
+	// posts are live frames waiting for the next wake-up.
+	posts []livePost
+	w     waker
 	// send is called for each due entry, outside mu; it returns the next due
 	// time and whether the session stays scheduled.
 	send func(e dueEntry, now time.Time) (time.Time, bool)
+	// deliver sends a posted live frame to its stream's readers (nil: live
+	// frames are dropped).
+	deliver func(ls *liveStream, f *liveFrame, now time.Time)
 	// flush is called after each wake-up's entries were sent, to push out
 	// what send queued (nil: nothing to do).
 	flush func()
@@ -25,6 +32,12 @@ type scheduler struct {
 // batchSlack is how early an entry may be sent to share a wake-up with
 // others: far below a frame period, far above timer jitter.
 const batchSlack = time.Millisecond
+
+// livePost is a live frame handed to the scheduler.
+type livePost struct {
+	ls *liveStream
+	f  *liveFrame
+}
 
 type dueEntry struct {
 	due time.Time
@@ -90,12 +103,37 @@ func (sc *scheduler) add(s *Session, gen uint64, due time.Time) {
 	}
 }
 
+// post hands a complete live frame to the scheduler, which sends it to the
+// stream's playing readers in its next wake-up (at once).
+func (sc *scheduler) post(ls *liveStream, f *liveFrame) {
+	sc.mu.Lock()
+	sc.posts = append(sc.posts, livePost{ls: ls, f: f})
+	first := len(sc.posts) == 1
+	sc.mu.Unlock()
+	if first {
+		sc.w.wake()
+	}
+}
+
+// postedBefore tells whether ps holds a frame of ls.
+func postedBefore(ps []livePost, ls *liveStream) bool {
+	for _, p := range ps {
+		if p.ls == ls {
+			return true
+		}
+	}
+	return false
+}
+
 // run sends due frames until ctx ends.
 func (sc *scheduler) run(ctx context.Context) {
 	defer sc.w.close()
 	stop := context.AfterFunc(ctx, sc.w.wake)
 	defer stop()
-	var batch []dueEntry
+	var (
+		batch []dueEntry
+		posts []livePost
+	)
 	for ctx.Err() == nil {
 		now := time.Now()
 		sc.mu.Lock()
@@ -106,13 +144,26 @@ func (sc *scheduler) run(ctx context.Context) {
 		for len(sc.h) > 0 && !sc.h[0].due.After(horizon) {
 			batch = append(batch, sc.h.pop())
 		}
+		posts, sc.posts = sc.posts, posts[:0]
 		var wait time.Duration = -1
-		if len(batch) == 0 && len(sc.h) > 0 {
+		if len(batch) == 0 && len(posts) == 0 && len(sc.h) > 0 {
 			wait = sc.h[0].due.Sub(now)
 		}
 		sc.mu.Unlock()
 
-		if len(batch) > 0 {
+		if len(batch) > 0 || len(posts) > 0 {
+			for i, p := range posts {
+				// A session's header scratch serves one frame per
+				// flush: two frames of one stream in a wake-up (a
+				// burst from the source) go out in two flushes.
+				if i > 0 && sc.flush != nil && postedBefore(posts[:i], p.ls) {
+					sc.flush()
+				}
+				if sc.deliver != nil {
+					sc.deliver(p.ls, p.f, now)
+				}
+				posts[i] = livePost{}
+			}
 			for i, e := range batch {
 				if next, ok := sc.send(e, now); ok {
 					sc.mu.Lock()

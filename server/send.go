@@ -43,20 +43,45 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 	if ss.pos >= n && s.cfg.NoLoop && !st.Live {
 		ss.state = stateReady
 		ss.gen++
-		if !ss.lab {
+		if ss.d.rtcp {
 			s.sendBye(ss, "end of stream")
 		}
 		return time.Time{}, false
 	}
 	idx := int(ss.pos % n)
-	ts := ss.rtpTime(ss.pos)
+	s.sendFrame(ss, st.Packets[idx], st.LabFrames[idx], ss.rtpTime(ss.pos), now)
+	ss.pos++
+	return ss.dueOf(ss.pos), true
+}
+
+// deliverLive sends a live frame to every playing reader of its stream, on
+// the scheduler goroutine, in the wake-up after the frame completed.
+func (s *Server) deliverLive(ls *liveStream, f *liveFrame, now time.Time) {
+	rs := ls.readers.Load()
+	if rs == nil {
+		return
+	}
+	for _, ss := range *rs {
+		ss.mu.Lock()
+		if ss.state == statePlaying {
+			ss.ensureScratchFor(len(f.pk.Payloads))
+			s.sendFrame(ss, f.pk, f.jpeg, ss.tsBase+f.ts, now)
+		}
+		ss.mu.Unlock()
+	}
+}
+
+// sendFrame sends one frame to a session over its transport, in its
+// dialect, and its sender report when one is due. Called on the scheduler
+// goroutine with ss.mu held.
+func (s *Server) sendFrame(ss *Session, pk *rtpjpeg.Packetized, whole []byte, ts uint32, now time.Time) {
 	switch {
-	case ss.lab:
-		s.sendLabFrame(ss, st.LabFrames[idx], ts)
+	case ss.d.wholeJPEG:
+		s.sendLabFrame(ss, whole, ts)
 	case ss.tr.tcp:
-		it := outItem{channel: ss.tr.rtpChannel, frame: st.Packets[idx], seq: ss.seq, ts: ts, ssrc: ss.ssrc}
+		it := outItem{channel: ss.tr.rtpChannel, frame: pk, seq: ss.seq, ts: ts, ssrc: ss.ssrc}
 		if s.tcpb.queue(ss, ss.conn.out, it) || ss.conn.out.sendFrame(it) {
-			ss.countSent(st.Packets[idx])
+			ss.countSent(pk)
 		} else {
 			ss.framesDropped++
 			if !ss.droppedLogged {
@@ -65,14 +90,12 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 			}
 		}
 	default:
-		s.sendUDPFrame(ss, st.Packets[idx], ts)
+		s.sendUDPFrame(ss, pk, ts)
 	}
-	ss.pos++
-	if !ss.lab && srDue(ss.lastSR, now) {
+	if ss.d.rtcp && srDue(ss.lastSR, now) {
 		ss.lastSR = now
 		s.queueSR(ss, now)
 	}
-	return ss.dueOf(ss.pos), true
 }
 
 // srDue tells whether a session that last sent an SR at last should send

@@ -47,9 +47,17 @@ type Server struct {
 	// not serving); the scheduler goroutine owns it.
 	tcpb *tcpBatch
 
-	mu       sync.Mutex
+	// bg counts the relay pullers, which Serve waits for.
+	bg sync.WaitGroup
+
+	mu sync.Mutex
+	// baseCtx is Serve's context, the parent of relay pullers (nil before
+	// Serve and after it ends).
+	baseCtx  context.Context
 	sessions map[string]*Session
 	byRTCP   map[netip.AddrPort]*Session
+	// byRTPSrc maps where a UDP publisher's RTP comes from to its session.
+	byRTPSrc map[netip.AddrPort]*Session
 	conns    map[*conn]struct{}
 	closed   bool
 }
@@ -68,12 +76,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cat:      cat,
 		sessions: make(map[string]*Session),
 		byRTCP:   make(map[netip.AddrPort]*Session),
+		byRTPSrc: make(map[netip.AddrPort]*Session),
 		conns:    make(map[*conn]struct{}),
 	}
 	if _, err := rand.Read(s.secret[:]); err != nil {
 		return nil, fmt.Errorf("server secret: %w", err)
 	}
 	s.sched = newScheduler(s.sendDue, s.flush)
+	s.sched.deliver = s.deliverLive
+	if err := s.SetPaths(cfg.Paths); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -126,6 +139,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	s.mu.Lock()
+	s.baseCtx = ctx
+	s.mu.Unlock()
+	for _, ls := range s.cat.lives() {
+		ls.start()
+	}
 	var wg sync.WaitGroup
 	wg.Add(4)
 	s.tcpb = newTCPBatch()
@@ -135,7 +154,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.tcpb.close()
 	}()
 	go func() { defer wg.Done(); s.readRTCP(ctx) }()
-	go func() { defer wg.Done(); s.udp.drainRTP() }()
+	go func() { defer wg.Done(); s.readRTP() }()
 	go func() { defer wg.Done(); s.expireSessions(ctx) }()
 	go func() { <-ctx.Done(); s.ln.Close() }()
 
@@ -143,6 +162,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	cancel()
 	s.shutdown()
 	wg.Wait()
+	s.bg.Wait()
 	if errors.Is(err, ErrServerClosed) {
 		return nil
 	}
@@ -207,6 +227,9 @@ func (s *Server) shutdown() {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	for _, ls := range s.cat.lives() {
+		ls.close("server shutting down")
+	}
 	for _, ss := range all {
 		s.closeSession(ss, "server shutting down")
 	}
@@ -264,6 +287,21 @@ func (s *Server) setRTCPAddr(ss *Session, old, addr netip.AddrPort) {
 	}
 }
 
+// setPublisherAddrs records where a UDP publisher's RTP and RTCP come
+// from. RTP from any other address (another host, another port) finds no
+// session and is dropped. An address already taken by another publisher
+// is not reassigned.
+func (s *Server) setPublisherAddrs(ss *Session, rtpSrc, rtcpSrc netip.AddrPort) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o := s.byRTPSrc[rtpSrc]; o == nil || o == ss {
+		s.byRTPSrc[rtpSrc] = ss
+	}
+	if o := s.byRTCP[rtcpSrc]; o == nil || o == ss {
+		s.byRTCP[rtcpSrc] = ss
+	}
+}
+
 // closeSession stops a session, sends BYE if it was set up for RTP, and
 // forgets it. It is safe to call more than once.
 func (s *Server) closeSession(ss *Session, reason string) {
@@ -276,7 +314,7 @@ func (s *Server) closeSession(ss *Session, reason string) {
 	ss.state = stateClosed
 	ss.gen++
 	tr := ss.tr
-	if !ss.lab {
+	if ss.d.rtcp && ss.pub == nil {
 		s.sendBye(ss, reason)
 	}
 	ss.mu.Unlock()
@@ -286,9 +324,18 @@ func (s *Server) closeSession(ss *Session, reason string) {
 	if tr.rtcpDst.IsValid() && s.byRTCP[tr.rtcpDst] == ss {
 		delete(s.byRTCP, tr.rtcpDst)
 	}
+	if tr.rtpDst.IsValid() && s.byRTPSrc[tr.rtpDst] == ss {
+		delete(s.byRTPSrc, tr.rtpDst)
+	}
 	s.mu.Unlock()
 	if ss.conn != nil {
 		ss.conn.forget(ss)
+	}
+	if ss.pub != nil {
+		ss.pub.recording.Store(false)
+		ss.pub.ls.release(ss, reason)
+	} else if ls := ss.stream.live; ls != nil {
+		ls.detach(ss)
 	}
 	s.log.Info("session closed", "session", ss.id, "stream", ss.stream.Name, "reason", reason,
 		"was_playing", wasPlaying, "packets", ss.packetsSent, "frames_dropped", ss.framesDropped, "frames_late", ss.framesLate)
@@ -304,16 +351,23 @@ func (s *Server) expireSessions(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			var expired []*Session
+			var expired, silent []*Session
 			s.mu.Lock()
 			for _, ss := range s.sessions {
-				if now.Sub(time.Unix(0, ss.lastActive.Load())) > s.cfg.SessionTimeout {
+				switch {
+				case now.Sub(time.Unix(0, ss.lastActive.Load())) > s.cfg.SessionTimeout:
 					expired = append(expired, ss)
+				case ss.pub != nil && ss.pub.recording.Load() &&
+					now.Sub(time.Unix(0, ss.pub.lastRTP.Load())) > s.cfg.PublisherTimeout:
+					silent = append(silent, ss)
 				}
 			}
 			s.mu.Unlock()
 			for _, ss := range expired {
 				s.closeSession(ss, "timeout")
+			}
+			for _, ss := range silent {
+				s.closeSession(ss, "publisher sent no RTP for "+s.cfg.PublisherTimeout.String())
 			}
 		}
 	}

@@ -17,6 +17,8 @@ type sessionState int
 const (
 	stateReady sessionState = iota
 	statePlaying
+	// stateRecording is a publisher's session after RECORD (RFC 2326 A.2).
+	stateRecording
 	stateClosed
 )
 
@@ -26,6 +28,8 @@ func (s sessionState) String() string {
 		return "ready"
 	case statePlaying:
 		return "playing"
+	case stateRecording:
+		return "recording"
 	default:
 		return "closed"
 	}
@@ -50,8 +54,12 @@ type Session struct {
 	srv    *Server
 	conn   *conn
 	stream *Stream
-	lab    bool
-	ssrc   uint32
+	// d says how this session's peer speaks (standard or the lab's).
+	d    *dialect
+	ssrc uint32
+	// pub is the ingest side of a publisher's session (mode=record); nil
+	// for readers.
+	pub *publisher
 	// base is the aggregate control URL (Content-Base) the session was set
 	// up with, for RTP-Info.
 	base string
@@ -129,14 +137,19 @@ func (s *Session) dueOf(pos int64) time.Time {
 }
 
 // ensureScratch sizes the header scratch for the stream's largest frame.
-func (s *Session) ensureScratch() {
-	n := s.stream.maxPackets
-	if s.lab {
+func (s *Session) ensureScratch() { s.ensureScratchFor(s.stream.maxPackets) }
+
+// ensureScratchFor sizes the header scratch for a frame of n packets (live
+// frames vary: it grows, by at least twice, and never shrinks, so a steady
+// stream allocates nothing).
+func (s *Session) ensureScratchFor(n int) {
+	if s.d.wholeJPEG {
 		n = 1
 	}
 	if len(s.hdrs) >= n {
 		return
 	}
+	n = max(n, 2*len(s.hdrs), 8)
 	s.hdrBuf = make([]byte, 12*n)
 	s.hdrs = make([][]byte, n)
 	for i := range s.hdrs {

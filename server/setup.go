@@ -26,7 +26,7 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 	}
 	var existing *Session
 	if id := sessionID(req); id != "" {
-		if existing = c.srv.session(id); existing == nil {
+		if existing = c.ownSession(id); existing == nil {
 			return c.reply(req, rtsp.StatusSessionNotFound)
 		}
 		if existing.stream != t.stream {
@@ -37,7 +37,10 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 	if !ok {
 		return c.reply(req, rtsp.StatusUnsupportedTransport)
 	}
-	lab := req.Lab || isLabTransport(chosen)
+	d := standard
+	if req.Lab || isLabTransport(chosen) {
+		d = labDialect
+	}
 
 	ss := existing
 	if ss == nil {
@@ -46,16 +49,9 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 			return c.reply(req, rtsp.StatusInternalServerError)
 		}
 		ss = &Session{
-			id: id, srv: c.srv, conn: c, stream: t.stream, lab: lab,
+			id: id, srv: c.srv, conn: c, stream: t.stream, d: d,
 			ssrc: randUint32(), tsBase: randUint32(), base: t.base,
-		}
-		// The lab client drops sequence number 0 and freezes on a wrap
-		// (lab-dialect.md): its sessions count from 1. Others start at a
-		// random point (RFC 3550 5.1).
-		if lab {
-			ss.seq = 1
-		} else {
-			ss.seq = uint16(randUint32())
+			seq: d.initialSeq(),
 		}
 		ss.touch(now)
 		if !c.adopt(ss) {
@@ -64,6 +60,12 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 		if !c.srv.addSession(ss) {
 			c.forget(ss)
 			return c.reply(req, rtsp.StatusNotEnoughBandwidth)
+		}
+		if ls := t.stream.live; ls != nil {
+			if err := ls.attach(ss); err != nil {
+				c.srv.closeSession(ss, "path gone")
+				return c.reply(req, rtsp.StatusNotFound)
+			}
 		}
 	}
 	ss.touch(now)
@@ -80,13 +82,13 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 			_ = tc.SetWriteBuffer(c.srv.cfg.TCPSendBuffer)
 		}
 	}
-	if !tr.tcp && !lab {
+	if !tr.tcp && ss.d.rtcp {
 		c.srv.setRTCPAddr(ss, old, tr.rtcpDst)
 	}
 
 	resp := c.reply(req, rtsp.StatusOK)
 	resp.Header.Set("Session", c.sessionHeader(ss))
-	if lab {
+	if !ss.d.stdHeaders {
 		return resp
 	}
 	reply := rtsp.Transport{

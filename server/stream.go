@@ -31,6 +31,9 @@ type Stream struct {
 	Width, Height int
 	// Live marks the test pattern, described with an open range (npt=now-).
 	Live bool
+	// live is the hub side of a live path (nil for files and the test
+	// pattern): its frames arrive from a publisher or a relay instead.
+	live *liveStream
 	// maxPackets is the most RTP packets any frame needs.
 	maxPackets int
 	// epoch anchors the stream's frame clock (see nextTick).

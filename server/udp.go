@@ -78,15 +78,26 @@ func (u *udpPair) close() {
 	u.rtcp.Close()
 }
 
-// drainRTP reads and discards what clients send to the RTP port (ffmpeg
-// and GStreamer send a few packets there to open NAT bindings).
-func (u *udpPair) drainRTP() {
-	buf := make([]byte, 2048)
+// readRTP receives what arrives on the RTP port: UDP publishers' RTP goes
+// to their session (only from the address its SETUP declared, on the RTSP
+// peer's IP); the rest (players send a few packets there to open NAT
+// bindings) is dropped.
+func (s *Server) readRTP() {
+	buf := make([]byte, maxUDPPayload+1)
 	for {
-		if _, _, err := u.batch.ReadFrom(buf); err != nil {
+		n, from, err := s.udp.batch.ReadFrom(buf)
+		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		s.mu.Lock()
+		ss := s.byRTPSrc[from]
+		s.mu.Unlock()
+		if ss != nil && n <= maxUDPPayload {
+			ss.pub.ingest(buf[:n], time.Now())
 		}
 	}
 }
@@ -167,6 +178,9 @@ func (s *Server) senderReport(ss *Session, now time.Time) []rtcp.Packet {
 		elapsed = 0
 	}
 	rtpNow := ss.rtpTime(ss.playPos) + uint32(elapsed*90000)
+	if ls := ss.stream.live; ls != nil {
+		rtpNow = ss.tsBase + ls.nowTS(now)
+	}
 	return []rtcp.Packet{
 		&rtcp.SenderReport{
 			SSRC: ss.ssrc, NTPTime: rtcp.NTPTime(now), RTPTime: rtpNow,

@@ -1,0 +1,356 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rtpstream/rtpstream/rtpjpeg"
+)
+
+// liveFrame is one frame of a live stream, packetized once when its last
+// byte arrived and shared by every reader.
+type liveFrame struct {
+	// jpeg is the whole frame (the lab's readers get it as is).
+	jpeg []byte
+	// pk are its RFC 2435 payloads for the server's MTU, always with
+	// two 128-byte tables in-band (Q=255).
+	pk *rtpjpeg.Packetized
+	// ts is the frame's time on the stream's timeline (90 kHz).
+	ts uint32
+	// arrival is when its last byte arrived.
+	arrival time.Time
+}
+
+// errPathBusy refuses a second publisher on a path that does not allow
+// replacing (409 Conflict).
+var errPathBusy = errors.New("path has a publisher")
+
+// liveStream is a live path of the hub: one source at a time (a publisher
+// or a relay puller) and any number of readers, all on one shared
+// timeline. A frame is packetized once when it completes and handed to the
+// scheduler, which sends it to every playing reader in the same wake-up.
+//
+// Ownership: readers is replaced (copy on write) under mu and read without
+// a lock by the scheduler goroutine; every other field is guarded by mu.
+type liveStream struct {
+	srv *Server
+	// st is the path's catalog entry (st.live points back here).
+	st  *Stream
+	cfg PathConfig
+	// dynamic marks a path made by a publisher under Config.Publish; it
+	// leaves the catalog when its publisher does.
+	dynamic bool
+
+	// readers are the playing sessions, for the scheduler.
+	readers atomic.Pointer[[]*Session]
+
+	mu sync.Mutex
+	// sessions are the reader sessions set up on the path (playing or
+	// not): the relay runs while there are any, and they get BYE when the
+	// path ends.
+	sessions map[*Session]struct{}
+	// pending are publisher sessions set up and not recording yet.
+	pending   map[*Session]struct{}
+	publisher *Session
+	// epoch increases with every new source connection (publisher or
+	// relay reconnect), so the timeline knows where timestamps jump.
+	epoch uint64
+	tl    timeline
+	last  *liveFrame
+	// frames counts frames delivered; dropped counts frames lost on the
+	// way in (missing fragments, over the size limit, not convertible).
+	frames, dropped uint64
+	// puller is the running relay (nil when stopped); stopTimer closes an
+	// on-demand relay CloseAfter after its last reader left.
+	puller    *puller
+	stopTimer *time.Timer
+	closed    bool
+}
+
+func newLiveStream(srv *Server, cfg PathConfig, dynamic bool) *liveStream {
+	ls := &liveStream{
+		srv: srv, cfg: cfg, dynamic: dynamic,
+		sessions: make(map[*Session]struct{}), pending: make(map[*Session]struct{}),
+	}
+	ls.st = &Stream{Name: cfg.Name, Live: true, live: ls}
+	return ls
+}
+
+// start begins an always-on relay.
+func (ls *liveStream) start() {
+	if ls.cfg.Kind == SourcePublisher || !ls.cfg.AlwaysOn {
+		return
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	ls.startPullerLocked()
+}
+
+// attach registers a reader session set up on the path; the first one
+// starts an on-demand relay.
+func (ls *liveStream) attach(ss *Session) error {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.closed {
+		return errors.New("path closed")
+	}
+	ls.sessions[ss] = struct{}{}
+	if ls.stopTimer != nil {
+		ls.stopTimer.Stop()
+		ls.stopTimer = nil
+	}
+	if ls.cfg.Kind != SourcePublisher {
+		ls.startPullerLocked()
+	}
+	return nil
+}
+
+// addPending registers a publisher session between SETUP and RECORD.
+func (ls *liveStream) addPending(ss *Session) {
+	ls.mu.Lock()
+	ls.pending[ss] = struct{}{}
+	ls.mu.Unlock()
+}
+
+// gc takes a path made by a publisher out of the catalog once nobody uses
+// it.
+func (ls *liveStream) gc() {
+	if !ls.dynamic {
+		return
+	}
+	ls.srv.cat.removeLive(ls, func() bool {
+		ls.mu.Lock()
+		defer ls.mu.Unlock()
+		if ls.publisher != nil || len(ls.sessions) > 0 || len(ls.pending) > 0 {
+			return false
+		}
+		ls.closed = true
+		return true
+	})
+}
+
+// detach forgets a reader session; after the last one an on-demand relay
+// stops CloseAfter later (unless a reader comes back first).
+func (ls *liveStream) detach(ss *Session) {
+	ls.mu.Lock()
+	delete(ls.sessions, ss)
+	ls.setPlayingLocked(ss, false)
+	if len(ls.sessions) == 0 && ls.puller != nil && !ls.cfg.AlwaysOn && !ls.closed {
+		if ls.stopTimer != nil {
+			ls.stopTimer.Stop()
+		}
+		ls.stopTimer = time.AfterFunc(ls.cfg.CloseAfter, ls.stopIdle)
+	}
+	ls.mu.Unlock()
+	ls.gc()
+}
+
+// stopIdle stops the relay if still no reader came.
+func (ls *liveStream) stopIdle() {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if len(ls.sessions) > 0 || ls.puller == nil {
+		return
+	}
+	ls.srv.log.Info("relay idle: disconnecting", "stream", ls.st.Name, "after", ls.cfg.CloseAfter)
+	ls.puller.stop()
+	ls.puller = nil
+	ls.stopTimer = nil
+}
+
+// setPlaying adds a session to the readers the scheduler sends to, or
+// takes it out (PAUSE, TEARDOWN).
+func (ls *liveStream) setPlaying(ss *Session, on bool) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	ls.setPlayingLocked(ss, on)
+}
+
+func (ls *liveStream) setPlayingLocked(ss *Session, on bool) {
+	var cur []*Session
+	if p := ls.readers.Load(); p != nil {
+		cur = *p
+	}
+	next := make([]*Session, 0, len(cur)+1)
+	for _, r := range cur {
+		if r != ss {
+			next = append(next, r)
+		}
+	}
+	if on && !ls.closed {
+		next = append(next, ss)
+	}
+	ls.readers.Store(&next)
+}
+
+// readable tells whether readers may DESCRIBE the path: a relay always, a
+// publish target while it has a publisher or when it waits for one.
+func (ls *liveStream) readable() bool {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return !ls.closed && (ls.cfg.Kind != SourcePublisher || ls.publisher != nil || ls.cfg.WaitForPublisher)
+}
+
+// nowTS is the timeline's timestamp at now (RTP-Info, sender reports).
+func (ls *liveStream) nowTS(now time.Time) uint32 {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.tl.at(now)
+}
+
+// newEpoch marks the start of a new source connection.
+func (ls *liveStream) newEpoch() uint64 {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	ls.epoch++
+	return ls.epoch
+}
+
+// push hands a complete, RFC 2435-carriable JPEG from the path's source to
+// its readers: packetized once here, on the source's goroutine, then sent
+// by the scheduler to every playing reader in one wake-up. src is the
+// source's timestamp (hasSrc false when it has none) and epoch the source
+// connection it came from.
+func (ls *liveStream) push(jpeg []byte, src uint32, hasSrc bool, epoch uint64, arrival time.Time) error {
+	pk, err := rtpjpeg.Packetize(jpeg, ls.srv.cfg.MTU)
+	if err != nil {
+		ls.mu.Lock()
+		ls.dropped++
+		ls.mu.Unlock()
+		return fmt.Errorf("packetize: %w", err)
+	}
+	f := &liveFrame{jpeg: jpeg, pk: pk, arrival: arrival}
+	ls.mu.Lock()
+	if ls.closed || epoch != ls.epoch {
+		// A stopped source's last frames: not on the timeline.
+		ls.mu.Unlock()
+		return nil
+	}
+	f.ts = ls.tl.next(src, hasSrc, epoch, arrival)
+	ls.last = f
+	ls.frames++
+	ls.mu.Unlock()
+	ls.srv.sched.post(ls, f)
+	return nil
+}
+
+// countDropped counts a frame lost on the way in.
+func (ls *liveStream) countDropped(n uint64) {
+	ls.mu.Lock()
+	ls.dropped += n
+	ls.mu.Unlock()
+}
+
+// claim makes ss the path's publisher. A busy path refuses it unless the
+// path allows replacing, in which case the old publisher is closed.
+func (ls *liveStream) claim(ss *Session) error {
+	ls.mu.Lock()
+	delete(ls.pending, ss)
+	old := ls.publisher
+	if old != nil && old != ss && !ls.cfg.Replace {
+		ls.mu.Unlock()
+		return errPathBusy
+	}
+	if ls.closed {
+		ls.mu.Unlock()
+		return errors.New("path closed")
+	}
+	ls.publisher = ss
+	ls.epoch++
+	ss.pub.epoch.Store(ls.epoch)
+	ls.mu.Unlock()
+	if old != nil && old != ss {
+		ls.srv.closeSession(old, "replaced by a new publisher")
+	}
+	return nil
+}
+
+// busy tells whether another session publishes to the path.
+func (ls *liveStream) busy(ss *Session) bool {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.publisher != nil && ls.publisher != ss && !ls.cfg.Replace
+}
+
+// release ends ss's publishing: its readers get BYE and their sessions end
+// (unless the path waits for the next publisher), and a path made by the
+// publisher leaves the catalog.
+func (ls *liveStream) release(ss *Session, reason string) {
+	ls.mu.Lock()
+	delete(ls.pending, ss)
+	if ls.publisher != ss {
+		ls.mu.Unlock()
+		ls.gc()
+		return
+	}
+	ls.publisher = nil
+	ls.epoch++
+	var readers []*Session
+	if !ls.cfg.WaitForPublisher {
+		for r := range ls.sessions {
+			readers = append(readers, r)
+		}
+	}
+	ls.mu.Unlock()
+	ls.srv.log.Info("publisher left", "stream", ls.st.Name, "session", ss.id, "reason", reason, "readers_closed", len(readers))
+	for _, r := range readers {
+		ls.srv.closeSession(r, "publisher left")
+	}
+	ls.gc()
+}
+
+// close ends the path (removed from the configuration, server shutting
+// down): the relay stops and every session on it ends with BYE.
+func (ls *liveStream) close(reason string) {
+	ls.mu.Lock()
+	if ls.closed {
+		ls.mu.Unlock()
+		return
+	}
+	ls.closed = true
+	all := make([]*Session, 0, len(ls.sessions)+1)
+	for r := range ls.sessions {
+		all = append(all, r)
+	}
+	if ls.publisher != nil {
+		all = append(all, ls.publisher)
+	}
+	p := ls.puller
+	ls.puller = nil
+	if ls.stopTimer != nil {
+		ls.stopTimer.Stop()
+		ls.stopTimer = nil
+	}
+	empty := []*Session{}
+	ls.readers.Store(&empty)
+	ls.mu.Unlock()
+	if p != nil {
+		p.stop()
+	}
+	for _, ss := range all {
+		ls.srv.closeSession(ss, reason)
+	}
+}
+
+// startPullerLocked starts the relay if it is not running. Called with mu
+// held.
+func (ls *liveStream) startPullerLocked() {
+	ls.srv.mu.Lock()
+	base := ls.srv.baseCtx
+	ls.srv.mu.Unlock()
+	if ls.puller != nil || ls.closed || base == nil || base.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(base)
+	p := &puller{ls: ls, cancel: cancel, done: make(chan struct{})}
+	ls.puller = p
+	ls.srv.bg.Add(1)
+	go func() {
+		defer ls.srv.bg.Done()
+		p.run(ctx)
+	}()
+}

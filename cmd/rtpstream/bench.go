@@ -25,9 +25,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ramp      = fs.Duration("ramp", 0, "spread client starts over this long")
 		conc      = fs.Int("max-setup-concurrency", 32, "clients doing RTSP set-up at the same time")
 		warmup    = fs.Duration("warmup", time.Second, "wait after the last client plays before measuring")
-		fps       = fs.Float64("fps", 0, "frame rate for late frames when the SDP has no a=framerate (0: from RTP timestamps)")
+		fps       = fs.Float64("fps", 0, "frame rate for late frames when the SDP has no a=framerate (0: from RTP timestamps); with --publish also the publishing rate (0: 30)")
 		noGRO     = fs.Bool("no-gro", false, "UDP clients do not ask for coalesced datagrams (UDP_GRO): the server's kernel then cuts each GSO send into datagrams on loopback, at the server's expense")
 		reqTO     = fs.Duration("request-timeout", 10*time.Second, "timeout of each RTSP request")
+		publish   = fs.String("publish", "", "publish this MJPEG `file` (lab or raw) to the URL (ANNOUNCE/RECORD) before the clients start and for the whole run, and report relay latency")
+		pubTr     = fs.String("publish-transport", "udp", "the publisher's RTP transport: udp or tcp (interleaved)")
 	)
 	pos, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -47,16 +49,22 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *transport != bench.TransportUDP && *transport != bench.TransportTCP {
 		return fmt.Errorf("%w: --transport %q (want udp or tcp)", errUsage, *transport)
 	}
+	if *pubTr != bench.TransportUDP && *pubTr != bench.TransportTCP {
+		return fmt.Errorf("%w: --publish-transport %q (want udp or tcp)", errUsage, *pubTr)
+	}
 	res, err := bench.Run(ctx, bench.Config{
 		URL: *url, Clients: *clients, Duration: *duration, Transport: *transport, ServerPID: *pid,
 		Ramp: *ramp, MaxSetupConcurrency: *conc, Warmup: *warmup, FPS: *fps, RequestTimeout: *reqTO,
-		NoGRO: *noGRO,
+		NoGRO: *noGRO, Publish: *publish, PublishTransport: *pubTr,
 	})
 	if err != nil {
 		if errors.Is(err, bench.ErrConfig) {
 			return fmt.Errorf("%w: %v", errUsage, err)
 		}
 		return err
+	}
+	if res.PublishError != "" {
+		fmt.Fprintf(stderr, "rtpstream bench: the publisher stopped early: %s\n", res.PublishError)
 	}
 	if res.SetupErrors > 0 {
 		fmt.Fprintf(stderr, "rtpstream bench: %d of %d clients failed to start: %s\n", res.SetupErrors, res.Clients, res.FirstError)

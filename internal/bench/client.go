@@ -22,6 +22,10 @@ const (
 	// recvSnap is how many bytes of each datagram are copied: the RTP
 	// header and the RFC 2435 main header; the kernel drops the rest.
 	recvSnap = 128
+	// relaySnap replaces recvSnap when relay latency is measured, which
+	// needs the end of each packet's data: whole datagrams up to this size
+	// (larger ones cannot have their frame matched).
+	relaySnap = 2048
 	// groBatch and groBuffer are the reads of one recvmmsg on a UDP_GRO
 	// socket and their size: one coalesced read holds up to 64 KiB.
 	groBatch  = 2
@@ -34,9 +38,11 @@ const (
 // RTP/RTCP socket pair read by its own goroutine.
 type client struct {
 	cfg *Config
-	ctl *control
-	md  *media
-	tr  *tracker
+	// relay is the publisher's log in publish mode, else nil.
+	relay *sentLog
+	ctl   *control
+	md    *media
+	tr    *tracker
 	// rtp and rtcp are the UDP sockets (nil over TCP).
 	rtp, rtcp *net.UDPConn
 	// gro is set when the RTP socket receives coalesced datagrams.
@@ -71,7 +77,7 @@ func (c *client) start(ctx context.Context, host string) (err error) {
 	if period == 0 && cfg.FPS > 0 {
 		period = int64(float64(c.md.clockRate)/cfg.FPS + 0.5)
 	}
-	c.tr = newTracker(c.md.clockRate, period)
+	c.tr = newTracker(c.md.clockRate, period, c.relay)
 	c.recvDone = make(chan struct{})
 
 	if cfg.Transport == TransportTCP {
@@ -117,18 +123,21 @@ func (c *client) start(ctx context.Context, host string) (err error) {
 // onFrame accounts an interleaved RTP packet.
 func (c *client) onFrame(f *rtsp.Frame) {
 	if f.Channel == c.channel {
-		c.tr.packet(f.Payload, time.Now())
+		c.tr.packet(f.Payload, len(f.Payload), time.Now())
 	}
 }
 
 // readUDP receives the client's RTP with recvmmsg until the socket closes.
 // Without GRO each read is one datagram truncated to its first recvSnap
-// bytes; on a UDP_GRO socket a read may hold several datagrams of the
-// segment size its control message gives (the last shorter), each
-// accounted from its first recvSnap bytes.
+// bytes (relaySnap in publish mode), its real length reported (MSG_TRUNC);
+// on a UDP_GRO socket a read may hold several datagrams of the segment
+// size its control message gives (the last shorter), each accounted whole.
 func (c *client) readUDP() {
 	defer close(c.recvDone)
 	batch, size, oobSize := recvBatch, recvSnap, 0
+	if c.relay != nil {
+		size = relaySnap
+	}
 	if c.gro {
 		batch, size, oobSize = groBatch, groBuffer, udpbatch.GROControlSize
 	}
@@ -147,8 +156,13 @@ func (c *client) readUDP() {
 		}
 		now := time.Now()
 		for i := range n {
-			for d := range udpbatch.Segments(msgs[i].Buffers[0][:msgs[i].N], msgs[i].OOB[:msgs[i].NN]) {
-				c.tr.packet(d[:min(recvSnap, len(d))], now)
+			m := &msgs[i]
+			if !c.gro {
+				c.tr.packet(m.Buffers[0][:min(m.N, size)], m.N, now)
+				continue
+			}
+			for d := range udpbatch.Segments(m.Buffers[0][:min(m.N, size)], m.OOB[:m.NN]) {
+				c.tr.packet(d, len(d), now)
 			}
 		}
 	}
@@ -159,7 +173,7 @@ func (c *client) readUDP() {
 // earlier sends (ICMP unreachable) are skipped.
 func readBatch(pc *ipv4.PacketConn, msgs []ipv4.Message) (n int, ok bool) {
 	for {
-		n, err := pc.ReadBatch(msgs, 0)
+		n, err := pc.ReadBatch(msgs, recvFlags)
 		if err == nil {
 			return n, true
 		}
@@ -186,7 +200,7 @@ func (c *client) readTCP() {
 		switch m := m.(type) {
 		case *rtsp.Frame:
 			if m.Channel == c.channel {
-				c.tr.packet(m.Payload, time.Now())
+				c.tr.packet(m.Payload, len(m.Payload), time.Now())
 			}
 		case *rtsp.Response:
 			if want := c.teardownCSeq.Load(); want != 0 {

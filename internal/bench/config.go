@@ -39,8 +39,18 @@ type Config struct {
 	// RequestTimeout bounds each RTSP request. Default 10 s.
 	RequestTimeout time.Duration
 	// FPS is the frame rate used for late frames when the SDP carries no
-	// a=framerate; 0 learns the period from the RTP timestamps.
+	// a=framerate; 0 learns the period from the RTP timestamps. With
+	// Publish it is also the publishing rate, and 0 means 30.
 	FPS float64
+	// Publish, when set, is a frame file (lab format or raw MJPEG, made
+	// RFC 2435-carriable when loaded) that is published to URL (ANNOUNCE,
+	// SETUP mode=record, RECORD; RFC 2326 §10.3, §10.11) before the
+	// clients start and for the whole run; the result then reports the
+	// relay latency (see the package doc).
+	Publish string
+	// PublishTransport is the publisher's RTP transport: TransportUDP
+	// (default) or TransportTCP.
+	PublishTransport string
 	// RecvBuffer is each UDP client's socket receive buffer in bytes
 	// (capped by net.core.rmem_max). Default 1 MiB.
 	RecvBuffer int
@@ -89,6 +99,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.FPS < 0 {
 		return c, fmt.Errorf("%w: fps %v", ErrConfig, c.FPS)
+	}
+	if c.Publish != "" {
+		if c.FPS == 0 {
+			c.FPS = 30
+		}
+		switch c.PublishTransport {
+		case "":
+			c.PublishTransport = TransportUDP
+		case TransportUDP, TransportTCP:
+		default:
+			return c, fmt.Errorf("%w: publish transport %q (want udp or tcp)", ErrConfig, c.PublishTransport)
+		}
 	}
 	return c, nil
 }

@@ -32,6 +32,8 @@ type control struct {
 	// onFrame receives interleaved frames read while waiting for a
 	// response (TCP transport: media may precede the PLAY response).
 	onFrame func(*rtsp.Frame)
+	// auth, when set, answers 401 and signs requests (under wmu).
+	auth *authState
 }
 
 // media is what DESCRIBE tells a client about the stream.
@@ -53,14 +55,24 @@ func dialControl(ctx context.Context, host string, timeout time.Duration) (*cont
 
 // send writes a request with the next CSeq and returns that CSeq.
 func (c *control) send(method, url string, deadline time.Time, hdr ...rtsp.Field) (int, error) {
+	return c.sendBody(method, url, deadline, nil, hdr...)
+}
+
+// sendBody is send with a message body (Content-Length is added).
+func (c *control) sendBody(method, url string, deadline time.Time, body []byte, hdr ...rtsp.Field) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.cseq++
-	req := rtsp.Request{Method: method, URL: url}
+	req := rtsp.Request{Method: method, URL: url, Body: body}
 	req.Header.Add("CSeq", strconv.Itoa(c.cseq))
 	req.Header.Add("User-Agent", userAgent)
 	if c.session != "" {
 		req.Header.Add("Session", c.session)
+	}
+	if v, err := c.auth.authorization(method, url); err != nil {
+		return 0, fmt.Errorf("%s: %w", method, err)
+	} else if v != "" {
+		req.Header.Add("Authorization", v)
 	}
 	for _, f := range hdr {
 		req.Header.Add(f.Name, f.Value)
@@ -95,16 +107,33 @@ func (c *control) readResponse(cseq int, deadline time.Time) (*rtsp.Response, er
 	}
 }
 
-// do sends a request and waits for its 2xx response.
+// do sends a request and waits for its 2xx response; a 401 is answered
+// (once per challenge) when the connection has credentials.
 func (c *control) do(method, url string, timeout time.Duration, hdr ...rtsp.Field) (*rtsp.Response, error) {
+	return c.doBody(method, url, timeout, nil, hdr...)
+}
+
+// doBody is do with a message body.
+func (c *control) doBody(method, url string, timeout time.Duration, body []byte, hdr ...rtsp.Field) (*rtsp.Response, error) {
 	deadline := time.Now().Add(timeout)
-	cseq, err := c.send(method, url, deadline, hdr...)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.readResponse(cseq, deadline)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", method, err)
+	var resp *rtsp.Response
+	for try := 0; try < 3; try++ {
+		cseq, err := c.sendBody(method, url, deadline, body, hdr...)
+		if err != nil {
+			return nil, err
+		}
+		if resp, err = c.readResponse(cseq, deadline); err != nil {
+			return nil, fmt.Errorf("%s: %w", method, err)
+		}
+		if resp.StatusCode != 401 || c.auth == nil {
+			break
+		}
+		c.wmu.Lock()
+		err = c.auth.challenge(resp)
+		c.wmu.Unlock()
+		if err != nil {
+			return resp, fmt.Errorf("%s %s: %w", method, url, err)
+		}
 	}
 	if resp.StatusCode/100 != 2 {
 		return resp, fmt.Errorf("%s %s: %w: %d %s", method, url, ErrStatus, resp.StatusCode, resp.Reason)

@@ -15,4 +15,10 @@ var (
 	ErrNoClients = errors.New("bench: no client is playing")
 	// ErrConfig reports an invalid Config.
 	ErrConfig = errors.New("bench: bad configuration")
+	// ErrAuth reports a 401 the bench cannot answer: no credentials in the
+	// URL, credentials refused, or no supported scheme (RFC 2326 §12.44).
+	ErrAuth = errors.New("bench: authentication failed")
+	// ErrPublish reports a publisher that could not start or stopped
+	// during the run.
+	ErrPublish = errors.New("bench: publish failed")
 )

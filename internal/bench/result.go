@@ -16,6 +16,8 @@ type Result struct {
 	DurationS float64 `json:"duration_s"`
 	// Packets counts RTP packets received by all clients in the window.
 	Packets uint64 `json:"packets"`
+	// Bytes sums the RTP payload bytes of those packets.
+	Bytes uint64 `json:"bytes"`
 	// LossRate is lost / expected over all clients (RFC 3550 A.3).
 	LossRate float64 `json:"loss_rate"`
 	// LateFrameRate is the share of frames late or never sent.
@@ -66,6 +68,25 @@ type Result struct {
 	BenchCPUUsPerPacket float64 `json:"bench_cpu_us_per_packet"`
 	// SetupS is how long it took all clients to start playing.
 	SetupS float64 `json:"setup_s"`
+
+	// Publish mode only (null or absent otherwise).
+	//
+	// RelayLatencyMsP50, P99 and Max are nearest-rank percentiles, over
+	// every client and frame of the window, of the time from the
+	// publisher writing a frame's last packet to a client receiving that
+	// frame's last packet (package doc).
+	RelayLatencyMsP50 *float64 `json:"relay_latency_ms_p50"`
+	RelayLatencyMsP99 *float64 `json:"relay_latency_ms_p99"`
+	RelayLatencyMsMax *float64 `json:"relay_latency_ms_max,omitempty"`
+	// RelayFrames counts the complete frames of the window (all clients)
+	// matched to a published frame, RelayFramesUnmatched the others.
+	RelayFrames          uint64 `json:"relay_frames,omitempty"`
+	RelayFramesUnmatched uint64 `json:"relay_frames_unmatched,omitempty"`
+	// PublishTransport is the publisher's transport, PublishFrames the
+	// frames it sent in the window, PublishError why it stopped early.
+	PublishTransport string `json:"publish_transport,omitempty"`
+	PublishFrames    uint64 `json:"publish_frames,omitempty"`
+	PublishError     string `json:"publish_error,omitempty"`
 }
 
 // JSON returns the result as one line of JSON, newline included.
@@ -95,7 +116,18 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func (r *Result) aggregate(trs []*tracker) {
 	var lat []time.Duration
 	var evaluated uint64
+	var hist []uint64
 	for _, t := range trs {
+		if t.hist != nil {
+			if hist == nil {
+				hist = make([]uint64, histBuckets)
+			}
+			for i, c := range t.hist.counts {
+				hist[i] += uint64(c)
+			}
+			r.RelayFrames += t.relayMatched
+			r.RelayFramesUnmatched += t.relayUnmatched
+		}
 		r.PacketsLost += t.lost()
 		r.PacketsExpected += t.expected()
 		r.BadPackets += t.bad
@@ -123,5 +155,11 @@ func (r *Result) aggregate(trs []*tracker) {
 		r.FirstFrameMsP50 = ms(percentile(lat, 50))
 		r.FirstFrameMsP99 = ms(percentile(lat, 99))
 		r.FirstFrameMsMax = ms(lat[len(lat)-1])
+	}
+	usToMs := func(us float64, _ bool) *float64 { return ptr(round(us/1e3, 3)) }
+	if _, ok := histPercentile(hist, 50); ok {
+		r.RelayLatencyMsP50 = usToMs(histPercentile(hist, 50))
+		r.RelayLatencyMsP99 = usToMs(histPercentile(hist, 99))
+		r.RelayLatencyMsMax = usToMs(histPercentile(hist, 100))
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/rtpstream/rtpstream/mjpeg"
 )
 
 // Run plays cfg.URL with cfg.Clients clients, measures for cfg.Duration and
@@ -22,6 +24,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Clients: cfg.Clients, Transport: cfg.Transport}
+
+	var pub *publishing
+	if cfg.Publish != "" {
+		if pub, err = startPublishing(ctx, &cfg); err != nil {
+			return nil, err
+		}
+		res.PublishTransport = cfg.PublishTransport
+		// The publisher outlives the clients: it stops after their
+		// TEARDOWN (or on an early return).
+		defer func() {
+			if e := pub.stop(); e != nil && res.PublishError == "" {
+				res.PublishError = e.Error()
+			}
+		}()
+	}
 
 	// Set-up: at most MaxSetupConcurrency clients at once, starts spread
 	// over Ramp.
@@ -52,6 +69,9 @@ starting:
 			break starting
 		}
 		c := &client{cfg: &cfg}
+		if pub != nil {
+			c.relay = pub.log
+		}
 		clients[i] = c
 		wg.Add(1)
 		go func() {
@@ -91,23 +111,33 @@ starting:
 	sleep(ctx, cfg.Warmup)
 
 	// The window.
-	snap := func() (n uint64) {
+	snap := func() (n, bytes uint64) {
 		for _, c := range playing {
 			n += c.tr.windowPackets.Load()
+			bytes += c.tr.windowBytes.Load()
 		}
-		return n
+		return n, bytes
 	}
+	var pf0, pf1 uint64
 	var cpu0, cpu1 time.Duration
 	var cpuErr error
 	if cfg.ServerPID > 0 {
 		cpu0, cpuErr = procCPU(cfg.ServerPID)
 	}
 	self0 := selfCPU()
-	pk0 := snap()
+	pk0, by0 := snap()
+	if pub != nil {
+		pub.log.measuring.Store(true)
+		pf0 = pub.p.Stats().Frames
+	}
 	t0 := time.Now()
 	sleep(ctx, cfg.Duration)
 	el := time.Since(t0)
-	pk1 := snap()
+	if pub != nil {
+		pub.log.measuring.Store(false)
+		pf1 = pub.p.Stats().Frames
+	}
+	pk1, by1 := snap()
 	self1 := selfCPU()
 	if cfg.ServerPID > 0 && cpuErr == nil {
 		cpu1, cpuErr = procCPU(cfg.ServerPID)
@@ -122,6 +152,8 @@ starting:
 
 	res.DurationS = round(el.Seconds(), 3)
 	res.Packets = pk1 - pk0
+	res.Bytes = by1 - by0
+	res.PublishFrames = pf1 - pf0
 	if el > 0 {
 		res.PacketsPerS = round(float64(res.Packets)/el.Seconds(), 1)
 	}
@@ -171,4 +203,55 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// publishing is the publisher of a Publish run, running in its own
+// goroutine.
+type publishing struct {
+	p      *Publisher
+	log    *sentLog
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startPublishing loads cfg.Publish, sets the publisher up and returns
+// once its first frame is out (so that the path exists for the clients).
+func startPublishing(ctx context.Context, cfg *Config) (*publishing, error) {
+	video, err := mjpeg.LoadContext(ctx, cfg.Publish, mjpeg.LoadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPublish, err)
+	}
+	pc, err := PublishConfig{URL: cfg.URL, Frames: video.Frames, FPS: cfg.FPS, Transport: cfg.PublishTransport,
+		RequestTimeout: cfg.RequestTimeout}.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	pub := &publishing{log: newSentLog(), done: make(chan error, 1)}
+	if pub.p, err = dialPublisher(ctx, pc, pub.log); err != nil {
+		return nil, err
+	}
+	// Not ctx: the publisher must outlive the clients' TEARDOWN.
+	var pctx context.Context
+	pctx, pub.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	go func() { pub.done <- pub.p.Run(pctx) }()
+	select {
+	case <-pub.p.firstSent:
+		return pub, nil
+	case err := <-pub.done:
+		pub.cancel()
+		if err == nil {
+			err = fmt.Errorf("%w: stopped before its first frame", ErrPublish)
+		}
+		return nil, err
+	case <-ctx.Done():
+		_ = pub.stop()
+		return nil, ctx.Err()
+	}
+}
+
+// stop ends the publisher (TEARDOWN) and returns why it stopped early, if
+// it did.
+func (pub *publishing) stop() error {
+	pub.cancel()
+	return <-pub.done
 }

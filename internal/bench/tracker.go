@@ -15,8 +15,10 @@ const jpegPayloadType = 26
 // doc). One goroutine feeds it; window counters are atomic so the
 // coordinator can snapshot them while packets flow.
 type tracker struct {
-	// windowPackets counts every packet, read atomically for the window.
+	// windowPackets counts every packet, read atomically for the window;
+	// windowBytes sums their RTP payload bytes.
 	windowPackets atomic.Uint64
+	windowBytes   atomic.Uint64
 	// playAt is the UnixNano when the PLAY response was read (0: not yet).
 	playAt atomic.Int64
 
@@ -59,24 +61,43 @@ type tracker struct {
 	anchorAt  time.Time
 	anchorTS  int64
 	firstAt   time.Time
+
+	// Relay latency (publish mode only; relay is nil otherwise): the
+	// current frame's rolling scan tail (tailBad when a packet's scan data
+	// could not be read whole), the latency histogram and the marker
+	// packets of complete frames matched or not in the sent log during
+	// the window.
+	relay          *sentLog
+	roll           rollingTail
+	tailBad        bool
+	hist           *latencyHist
+	relayMatched   uint64
+	relayUnmatched uint64
 }
 
-func newTracker(clockRate int, periodTicks int64) *tracker {
+// newTracker makes a tracker; with relay set it also measures relay
+// latency against that log (and then needs whole packets).
+func newTracker(clockRate int, periodTicks int64, relay *sentLog) *tracker {
 	if clockRate <= 0 {
 		clockRate = 90000
 	}
-	return &tracker{clockRate: int64(clockRate), periodTicks: periodTicks}
+	t := &tracker{clockRate: int64(clockRate), periodTicks: periodTicks, relay: relay}
+	if relay != nil {
+		t.hist = new(latencyHist)
+	}
+	return t
 }
 
-// packet accounts one received datagram (possibly truncated to its first
-// bytes) that arrived at now.
-func (t *tracker) packet(b []byte, now time.Time) {
+// packet accounts one received datagram that arrived at now: b is its
+// beginning (the first bytes at least, possibly all), size its length.
+func (t *tracker) packet(b []byte, size int, now time.Time) {
 	t.windowPackets.Add(1)
 	n, err := t.hdr.Unmarshal(b)
 	if err != nil {
 		t.bad++
 		return
 	}
+	t.windowBytes.Add(uint64(max(size-n, 0)))
 	h := &t.hdr
 	seq := h.SequenceNumber
 	t.received++
@@ -102,8 +123,12 @@ func (t *tracker) packet(b []byte, now time.Time) {
 		}
 		t.newFrame(h.Timestamp)
 		t.haveFrame, t.curTS, t.curOK, t.curDone = true, h.Timestamp, isStart, false
+		t.roll, t.tailBad = rollingTail{}, false
 	} else if seq != t.expectSeq || t.curDone {
 		t.curOK = false
+	}
+	if t.relay != nil {
+		t.scanTail(b, n, size)
 	}
 	t.expectSeq = seq + 1
 	t.afterMarker = h.Marker
@@ -113,10 +138,48 @@ func (t *tracker) packet(b []byte, now time.Time) {
 		if t.curOK {
 			t.complete++
 			t.completed(now)
+			if t.relay != nil {
+				t.relayFrame(now)
+			}
 		} else {
 			t.incomplete++
 		}
 	}
+}
+
+// scanTail adds a packet's scan data (b[n:size], without RTP padding) to
+// the frame's rolling tail.
+func (t *tracker) scanTail(b []byte, n, size int) {
+	if len(b) < size {
+		t.tailBad = true // truncated read
+		return
+	}
+	p := b[n:size]
+	if t.hdr.Padding && len(p) > 0 {
+		p = p[:max(len(p)-int(p[len(p)-1]), 0)]
+	}
+	data, ok := scanData(p)
+	if !ok {
+		t.tailBad = true
+		return
+	}
+	t.roll.push(data)
+}
+
+// relayFrame looks a complete frame up in the publisher's log, during the
+// window only.
+func (t *tracker) relayFrame(now time.Time) {
+	if !t.relay.measuring.Load() {
+		return
+	}
+	if !t.tailBad {
+		if d, ok := t.relay.latency(t.roll.fingerprint(), now); ok {
+			t.hist.add(d)
+			t.relayMatched++
+			return
+		}
+	}
+	t.relayUnmatched++
 }
 
 // newFrame unwraps a new frame's timestamp, learns the period from the

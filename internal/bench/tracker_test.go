@@ -39,7 +39,7 @@ func feed(tr *tracker, pkts []pkt) {
 	for _, p := range pkts {
 		rtp.PutHeader(buf, p.marker, jpegPayloadType, p.seq, p.ts, 1)
 		buf[12], buf[13], buf[14], buf[15] = 0, byte(p.off>>16), byte(p.off>>8), byte(p.off)
-		tr.packet(buf, start.Add(time.Duration(p.atMs)*time.Millisecond))
+		tr.packet(buf, len(buf), start.Add(time.Duration(p.atMs)*time.Millisecond))
 	}
 }
 
@@ -131,7 +131,7 @@ func TestTracker(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := newTracker(90000, tc.period)
+			tr := newTracker(90000, tc.period, nil)
 			feed(tr, tc.pkts)
 			got := struct{ received, expected, lost, complete, incomplete, evaluated, late, skipped uint64 }{
 				tr.received, tr.expected(), tr.lost(), tr.complete, tr.incomplete, tr.evaluated, tr.late, tr.skipped}
@@ -146,22 +146,22 @@ func TestTracker(t *testing.T) {
 }
 
 func TestTrackerNotRTP(t *testing.T) {
-	tr := newTracker(0, 0)
-	tr.packet([]byte{1, 2, 3}, time.Now())
-	tr.packet(make([]byte, 20), time.Now()) // version 0
+	tr := newTracker(0, 0, nil)
+	tr.packet([]byte{1, 2, 3}, 3, time.Now())
+	tr.packet(make([]byte, 20), 20, time.Now()) // version 0
 	if tr.bad != 2 || tr.received != 0 || tr.expected() != 0 {
 		t.Errorf("bad=%d received=%d expected=%d", tr.bad, tr.received, tr.expected())
 	}
 }
 
 func TestAggregate(t *testing.T) {
-	a, b := newTracker(90000, 3000), newTracker(90000, 3000)
+	a, b := newTracker(90000, 3000, nil), newTracker(90000, 3000, nil)
 	feed(a, frames(10, 0, 0, onTime))
 	feed(b, drop(frames(10, 0, 0, onTime), 1))
 	a.playAt.Store(time.Unix(1000, 0).Add(-5 * time.Millisecond).UnixNano())
 	b.playAt.Store(time.Unix(1000, 0).UnixNano())
 	var r Result
-	r.aggregate([]*tracker{a, b, newTracker(90000, 0)})
+	r.aggregate([]*tracker{a, b, newTracker(90000, 0, nil)})
 	if r.PacketsLost != 1 || r.PacketsExpected != 60 || r.LossRate != round(1.0/60, 6) {
 		t.Errorf("loss %d/%d rate %v", r.PacketsLost, r.PacketsExpected, r.LossRate)
 	}

@@ -2,11 +2,60 @@ package bench
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rtpstream/rtpstream/internal/benchpeer/gortsplibrelay/relay"
+	"github.com/rtpstream/rtpstream/server"
+	"github.com/rtpstream/rtpstream/server/servertest"
 )
+
+// checkRelayResult asserts a healthy publish run.
+func checkRelayResult(t *testing.T, res *Result, clients int, publish string) {
+	t.Helper()
+	checkResult(t, res, clients, 0)
+	if res.PublishError != "" || res.PublishTransport != publish || res.PublishFrames < 30 {
+		t.Errorf("publisher: %q %q %d frames", res.PublishError, res.PublishTransport, res.PublishFrames)
+	}
+	p50, p99 := res.RelayLatencyMsP50, res.RelayLatencyMsP99
+	if p50 == nil || p99 == nil || *p50 <= 0 || *p99 < *p50 || *p99 > 1000 {
+		t.Fatalf("relay latency p50 %v p99 %v", p50, p99)
+	}
+	// Every client gets about every frame of the window, matched.
+	if min := uint64(clients) * res.PublishFrames * 8 / 10; res.RelayFrames < min || res.RelayFramesUnmatched > res.RelayFrames/20 {
+		t.Errorf("relay frames %d matched (want >= %d), %d unmatched", res.RelayFrames, min, res.RelayFramesUnmatched)
+	}
+	if res.Bytes < res.Packets*100 {
+		t.Errorf("%d bytes for %d packets", res.Bytes, res.Packets)
+	}
+}
+
+// TestPublishThroughOurServer: the same through our server, which
+// depacketizes and re-packetizes (frames are matched by their scan tail).
+func TestPublishThroughOurServer(t *testing.T) {
+	base := strings.TrimSuffix(servertest.URL(t, servertest.Start(t, server.Config{Publish: true, PatternFrames: 30}), "/test"), "/test")
+	file := writeMJPEG(t)
+	for _, tc := range []struct {
+		name, publish, read string
+	}{
+		{"udp-tcp", TransportUDP, TransportTCP},
+		{"tcp-udp", TransportTCP, TransportUDP},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const clients = 4
+			res, err := Run(context.Background(), Config{
+				URL: base + "/live/" + tc.name, Clients: clients, Duration: 1500 * time.Millisecond,
+				Warmup: 200 * time.Millisecond, Transport: tc.read,
+				Publish: file, PublishTransport: tc.publish,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRelayResult(t, res, clients, tc.publish)
+		})
+	}
+}
 
 // TestPublishThroughGortsplibRelay publishes a file to the gortsplib relay
 // peer (in-process) and plays it back with a few clients: frames arrive,
@@ -34,21 +83,7 @@ func TestPublishThroughGortsplibRelay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkResult(t, res, clients, 0)
-			if res.PublishError != "" || res.PublishTransport != tc.publish || res.PublishFrames < 30 {
-				t.Errorf("publisher: %q %q %d frames", res.PublishError, res.PublishTransport, res.PublishFrames)
-			}
-			p50, p99 := res.RelayLatencyMsP50, res.RelayLatencyMsP99
-			if p50 == nil || p99 == nil || *p50 <= 0 || *p99 < *p50 || *p99 > 1000 {
-				t.Fatalf("relay latency p50 %v p99 %v", p50, p99)
-			}
-			// Every client gets about every frame of the window, matched.
-			if min := uint64(clients) * res.PublishFrames * 8 / 10; res.RelayFrames < min || res.RelayFramesUnmatched > res.RelayFrames/20 {
-				t.Errorf("relay frames %d matched (want >= %d), %d unmatched", res.RelayFrames, min, res.RelayFramesUnmatched)
-			}
-			if res.Bytes < res.Packets*100 {
-				t.Errorf("%d bytes for %d packets", res.Bytes, res.Packets)
-			}
+			checkRelayResult(t, res, clients, tc.publish)
 		})
 	}
 }

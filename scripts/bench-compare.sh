@@ -7,7 +7,11 @@
 # also without GRO (the kernel then segments on the server's CPU), with 200
 # TCP clients, and with 1000 UDP clients of a 320x240@15 file; and the
 # floor (internal/benchpeer/gsofloor): the same packets sent to 200 GRO
-# receivers by a bare send loop. Every JSON line (with a "server" and
+# receivers by a bare send loop. Relays: `rtpstream bench --publish`
+# publishes the same file (UDP) to our server (`serve --publish`; 200 UDP
+# and 200 TCP readers: "ours-relay") and to the gortsplib relay peer
+# (internal/benchpeer/gortsplibrelay, 200 UDP readers: "gortsplib-relay"),
+# reporting relay latency too. Every JSON line (with a "server" and
 # "stream" field added in front) goes to stdout and to $OUT.
 #
 #   scripts/bench-compare.sh            # DUR=10s OUT=bench-results.jsonl REPEAT=1
@@ -40,6 +44,7 @@ export CGO_ENABLED=0
 go build -o "$WORK/rtpstream" "$PKG"
 go build -o "$WORK/gortsplibserver" ./internal/benchpeer/gortsplibserver
 go build -o "$WORK/gsofloor" ./internal/benchpeer/gsofloor
+go build -o "$WORK/gortsplibrelay" ./internal/benchpeer/gortsplibrelay
 RTP=$WORK/rtpstream
 if ! "$RTP" bench -h >/dev/null 2>&1; then
 	echo "bench-compare: $PKG has no 'bench' command" >&2
@@ -68,7 +73,7 @@ wait_for() {
 run_bench() {
 	local line
 	line=$(timeout 300 "$RTP" bench --url "$3" --clients "$5" --duration "$DUR" \
-		--transport "$6" --server-pid "$4" --ramp 2s "${@:7}")
+		--transport "$6" --server-pid "$4" --ramp 2s "${@:7}") || return 1
 	line="{\"run\":$RUN,\"server\":\"$1\",\"stream\":\"$2\",${line#\{}"
 	echo "$line" | tee -a "$OUT"
 }
@@ -82,6 +87,41 @@ start_ours() { # DIR FPS NAME -> sets URL, PID
 	PIDS+=("$PID")
 	URL=$(wait_for "$WORK/ours.out" "^stream .*/$3\$" | awk '{print $2}')
 }
+# relay_bench LABEL URL PID CLIENTS TRANSPORT: bench publishes the 640x480
+# file to URL (UDP) for the run; a failure is reported, not fatal.
+relay_bench() {
+	run_bench "$1" 640x480@30 "$2" "$3" "$4" "$5" --publish "$WORK/m640/m640.mjpeg" \
+		--publish-transport udp --fps 30 ||
+		echo "bench-compare: $1 with $4 $5 readers FAILED (run $RUN); see the error above" >&2
+}
+
+# relays: ours (when this build's serve has --publish) and gortsplib's.
+relays() {
+	local help
+	help=$("$RTP" serve -h 2>&1 || true)
+	if grep -q -- '-publish' <<<"$help"; then
+		"$RTP" serve --listen 127.0.0.1:0 --media "$WORK/m640" --fps 30 --publish >"$WORK/ours.out" 2>"$WORK/ours.err" &
+		PID=$!
+		PIDS+=("$PID")
+		if URL=$(wait_for "$WORK/ours.out" '^stream .*/m640.mjpeg$' | awk '{print $2}'); then
+			relay_bench ours-relay "${URL%/*}/live/m640" "$PID" 200 udp
+			relay_bench ours-relay "${URL%/*}/live/m640" "$PID" 200 tcp
+		else
+			echo "bench-compare: ours-relay FAILED: serve --publish did not start: $(tail -3 "$WORK/ours.err")" >&2
+		fi
+		stop "$PID"
+	else
+		echo "bench-compare: ours-relay SKIPPED: this build's 'rtpstream serve' has no --publish flag yet" >&2
+	fi
+
+	"$WORK/gortsplibrelay" >"$WORK/gr.out" 2>"$WORK/gr.err" &
+	PID=$!
+	PIDS+=("$PID")
+	URL=$(wait_for "$WORK/gr.out" '^READY ' | awk '{print $2}')
+	relay_bench gortsplib-relay "$URL/live/m640" "$PID" 200 udp
+	stop "$PID"
+}
+
 # sequence: every server and workload once.
 sequence() {
 	start_ours "$WORK/m640" 30 m640.mjpeg
@@ -119,6 +159,8 @@ sequence() {
 		echo "bench-compare: GStreamer missing, skipped" >&2
 	fi
 
+	relays
+
 	# ours, 1000 UDP sessions of a stream the generator can still receive
 	start_ours "$WORK/m320" 15 m320.mjpeg
 	run_bench ours 320x240@15 "$URL" "$PID" 1000 udp
@@ -139,14 +181,17 @@ for line in open(sys.argv[1]):
     d = json.loads(line)
     key = (d["server"], d["stream"], d["clients"], d["transport"], d.get("udp_gro"))
     rows.setdefault(key, []).append(d)
-print("| server | stream | clients | transport | GRO | runs | µs/packet (median) | min-max | loss | late | first frame p99 ms | RSS MB |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| server | stream | clients | transport | GRO | runs | µs/packet (median) | min-max | loss | late | first frame p99 ms | relay p99 ms | RSS MB |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (srv, stream, n, tr, gro), ds in rows.items():
     cpu = [d["server_cpu_us_per_packet"] for d in ds if d["server_cpu_us_per_packet"] is not None]
-    med = lambda k: statistics.median(d[k] or 0 for d in ds)
+    if not cpu:
+        continue
+    med = lambda k: statistics.median(d.get(k) or 0 for d in ds)
+    relay = f"{med('relay_latency_ms_p99'):.2f}" if any(d.get("relay_latency_ms_p99") is not None for d in ds) else "-"
     print(f"| {srv} | {stream} | {n} | {tr} | {gro} | {len(ds)} | {statistics.median(cpu):.2f} | "
           f"{min(cpu):.2f}-{max(cpu):.2f} | {med('loss_rate'):.4f} | {med('late_frame_rate'):.4f} | "
-          f"{med('first_frame_ms_p99'):.1f} | {med('server_rss_bytes')/1e6:.0f} |")
+          f"{med('first_frame_ms_p99'):.1f} | {relay} | {med('server_rss_bytes')/1e6:.0f} |")
 
 cost = {}  # (run, label) -> µs/packet
 for line in open(sys.argv[1]):
@@ -155,13 +200,27 @@ for line in open(sys.argv[1]):
     if v is None or d["stream"] != "640x480@30":
         continue
     label = d["server"]
-    if label == "ours":
-        label = "ours tcp" if d["transport"] == "tcp" else ("ours udp" if d.get("udp_gro") else "ours udp no-gro")
+    if label in ("ours", "ours-relay"):
+        label += " tcp" if d["transport"] == "tcp" else (" udp" if d.get("udp_gro") else " udp no-gro")
     cost[(d.get("run", 1), label)] = v
 print()
-for num, den in [("gstreamer", "ours udp"), ("gortsplib", "ours udp"), ("ours tcp", "ours udp"),
-                 ("ours tcp", "ours udp no-gro"), ("ours udp", "floor"), ("gstreamer", "floor")]:
+# (numerator, denominator, the issue's target as text or "")
+for num, den, target in [("gstreamer", "ours udp", ""), ("gortsplib", "ours udp", ""), ("ours tcp", "ours udp", ""),
+                         ("ours tcp", "ours udp no-gro", ""), ("ours udp", "floor", ""), ("gstreamer", "floor", ""),
+                         ("ours-relay udp", "ours udp", "target <= 1.2x"),
+                         ("ours-relay tcp", "ours-relay udp", "target <= 1.5x"),
+                         ("gortsplib-relay", "ours-relay udp", "target >= 5x")]:
     rs = [cost[(r, num)] / cost[(r, den)] for (r, l) in cost if l == den and (r, num) in cost and cost[(r, den)] > 0]
     if rs:
-        print(f"{num} / {den}: {statistics.median(rs):.2f}x ({min(rs):.2f}-{max(rs):.2f}, {len(rs)} runs)")
+        print(f"{num} / {den}: {statistics.median(rs):.2f}x ({min(rs):.2f}-{max(rs):.2f}, {len(rs)} runs)"
+              + (f"  [{target}]" if target else ""))
+    elif target:
+        print(f"{num} / {den}: not measured (a run above failed or was skipped)  [{target}]")
+lat = {}
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d.get("relay_latency_ms_p99") is not None:
+        lat.setdefault(f'{d["server"]} {d["transport"]}', []).append(d["relay_latency_ms_p99"])
+for k, v in lat.items():
+    print(f"{k} relay latency p99: {statistics.median(v):.2f} ms ({min(v):.2f}-{max(v):.2f}, {len(v)} runs)  [target <= 2 ms]")
 PY

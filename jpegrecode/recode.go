@@ -145,6 +145,7 @@ func (st *state) recode(dst, src []byte) ([]byte, error) {
 		case m == jpeghdr.MarkerDRI:
 			if len(seg) != 2 {
 				err = fmt.Errorf("length %d, want 4: %w", n, ErrCorrupt)
+				break
 			}
 			st.restart = int(seg[0])<<8 | int(seg[1])
 			dst = append(dst, whole...)

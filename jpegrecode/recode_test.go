@@ -343,6 +343,8 @@ func TestRecodeErrors(t *testing.T) {
 		{"data ends early", append(src[:info.ScanStart+40:info.ScanStart+40], 0xFF, 0xD9), []error{jpegrecode.ErrCorrupt}},
 		{"invalid code", append(garbage, 0xFF, 0xD9), []error{jpegrecode.ErrCorrupt}},
 		{"wrong RST", patch(dri, rst+1, jpeghdr.MarkerRST0+5), []error{jpegrecode.ErrCorrupt}},
+		// Found by FuzzRecode: a DRI segment of length 3 panicked.
+		{"DRI length 3", append(bytes.Clone(src[:sof]), append([]byte{0xFF, jpeghdr.MarkerDRI, 0, 3, 1}, src[sof:]...)...), []error{jpegrecode.ErrCorrupt}},
 		{"zero width", patch(patch(src, sof+7, 0), sof+8, 0), []error{jpegrecode.ErrCorrupt}},
 	}
 	for _, tt := range tests {

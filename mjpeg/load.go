@@ -36,7 +36,8 @@ type LoadOptions struct {
 	// rounded up to whole 8x8 blocks).
 	Fit bool
 	// Logger, when set, receives one line per source that needed
-	// transcoding (never one per frame).
+	// converting, saying how many frames were re-coded and transcoded
+	// (never one line per frame).
 	Logger *slog.Logger
 	// Progress, when set, is called after each frame is checked or
 	// transcoded with the number done so far and the total. Calls are
@@ -62,9 +63,12 @@ type Video struct {
 	// Chroma is the subsampling of the source's first frame (see
 	// [Subsampling]); after transcoding, frames are 4:2:0.
 	Chroma string
-	// Transcoded counts the frames re-encoded at load time; Reason says why
+	// Recoded counts the frames whose entropy-coded data was re-coded
+	// losslessly with the standard Huffman tables at load time, Transcoded
+	// those decoded and re-encoded (see [MakeCarriable]); Reason says why
 	// (the distinct reasons, in order of first appearance, comma
-	// separated), "" when none was.
+	// separated), "" when no frame was converted.
+	Recoded    int
 	Transcoded int
 	Reason     string
 }
@@ -122,9 +126,9 @@ func LoadContext(ctx context.Context, path string, opt LoadOptions) (*Video, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if opt.Logger != nil && v.Transcoded > 0 {
-		opt.Logger.Info("transcoded frames RFC 2435 cannot carry",
-			"file", path, "frames", v.Transcoded, "of", len(v.Frames), "reason", v.Reason,
+	if opt.Logger != nil && v.Recoded+v.Transcoded > 0 {
+		opt.Logger.Info("converted frames RFC 2435 cannot carry",
+			"file", path, "recoded", v.Recoded, "transcoded", v.Transcoded, "of", len(v.Frames), "reason", v.Reason,
 			"chroma", v.Chroma, "size", fmt.Sprintf("%dx%d", v.Width, v.Height),
 			"quality", quality(opt.Quality), "elapsed", time.Since(start).Round(time.Millisecond))
 	}
@@ -145,8 +149,11 @@ func quality(q int) int {
 }
 
 // Prepare checks every frame with jpeghdr.Parse and Info.RFC2435 and
-// transcodes, once and on a bounded worker pool, the frames RFC 2435 cannot
-// carry (see [Transcode]). Frames that are fine are kept as is (not copied).
+// converts, once and on a bounded worker pool, the frames RFC 2435 cannot
+// carry as [MakeCarriable] does: re-coded losslessly when only the Huffman
+// tables are wrong, else transcoded (see [Transcode]; with opt.Fit, a frame
+// whose size needs fitting is always transcoded). Frames that are fine are
+// kept as is (not copied).
 // All frames must have the same size. f is recorded as the Video's format.
 func Prepare(ctx context.Context, frames [][]byte, f Format, opt LoadOptions) (*Video, error) {
 	return prepare(ctx, frames, nil, f, opt)
@@ -157,7 +164,8 @@ type prepared struct {
 	source []byte // frame as read, SOI through EOI
 	w, h   int
 	chroma string
-	reason string // why it was transcoded; "" if kept
+	reason string // why it was converted; "" if kept
+	conv   Conversion
 }
 
 func prepare(ctx context.Context, frames [][]byte, locs []frameLoc, f Format, opt LoadOptions) (*Video, error) {
@@ -205,8 +213,13 @@ func prepare(ctx context.Context, frames [][]byte, locs []frameLoc, f Format, op
 		}
 		v.Frames[i] = p.data
 		v.Source[i] = p.source
-		if p.reason != "" {
+		switch p.conv {
+		case Recoded:
+			v.Recoded++
+		case Transcoded:
 			v.Transcoded++
+		}
+		if p.reason != "" {
 			if !contains(reasons, p.reason) {
 				reasons = append(reasons, p.reason)
 			}
@@ -225,8 +238,8 @@ func contains(s []string, x string) bool {
 	return false
 }
 
-// prepareFrame checks one frame and transcodes it if RFC 2435 cannot carry
-// it (or, with fit, if its size needs fitting).
+// prepareFrame checks one frame and converts it if RFC 2435 cannot carry it
+// (or, with fit, transcodes it if its size needs fitting).
 func prepareFrame(b []byte, q int, fit bool) (prepared, error) {
 	info, err := jpeghdr.Parse(b)
 	if err != nil {
@@ -257,19 +270,10 @@ func prepareFrame(b []byte, q int, fit bool) (prepared, error) {
 	if p.reason == "" {
 		return p, nil
 	}
-	t, err := Transcode(b, q, fit)
+	data, conv, ti, err := convert(b, info, p.reason, q, fit)
 	if err != nil {
-		return p, fmt.Errorf("cannot transcode (%s): %w", p.reason, err)
+		return p, err
 	}
-	ti, err := jpeghdr.Parse(t)
-	if err == nil {
-		_, err = ti.RFC2435()
-	}
-	if err != nil {
-		// image/jpeg always writes baseline 4:2:0 with the Annex K
-		// tables; this guards the invariant that a Video is carriable.
-		return p, fmt.Errorf("transcoded frame still not carriable (%s): %w", p.reason, err)
-	}
-	p.data, p.w, p.h = t, ti.Width, ti.Height
+	p.data, p.conv, p.w, p.h = data, conv, ti.Width, ti.Height
 	return p, nil
 }

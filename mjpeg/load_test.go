@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,7 +144,7 @@ func TestPrepareFixtures(t *testing.T) {
 		{"video-001.q50.420.progressive.jpeg", false, jpeghdr.ReasonProgressive, 150, 103, 30, "4:2:0"},
 		{"video-005.gray.q50.jpeg", false, jpeghdr.ReasonGrayscale, 150, 103, 35, "gray"},
 		{"video-001.cmyk.jpeg", false, jpeghdr.ReasonComponents, 150, 103, 30, "CMYK"},
-		{"ffmpeg-optimized-huffman.jpg", false, jpeghdr.ReasonOptimizedHuff, 64, 48, 30, "4:2:0"},
+		{"ffmpeg-optimized-huffman.jpg", false, jpeghdr.ReasonOptimizedHuff, 64, 48, math.Inf(1), "4:2:0"}, // recoded: lossless
 		{"video-001.q50.420.jpeg", true, "size 150x103 not a multiple of 8", 152, 104, 30, "4:2:0"},
 		{"video-001.q50.444.jpeg", true, jpeghdr.Reason444, 152, 104, 30, "4:4:4"},
 	}
@@ -159,13 +160,17 @@ func TestPrepareFixtures(t *testing.T) {
 				t.Errorf("Reason %q %dx%d chroma %q, want %q %dx%d %q", v.Reason, v.Width, v.Height, v.Chroma, tt.reason, tt.w, tt.h, tt.wantChroma)
 			}
 			if tt.reason == "" {
-				if v.Transcoded != 0 || !bytes.Equal(v.Frames[0], src) {
+				if v.Transcoded != 0 || v.Recoded != 0 || !bytes.Equal(v.Frames[0], src) {
 					t.Errorf("carriable frame was changed (Transcoded %d)", v.Transcoded)
 				}
 				return
 			}
-			if v.Transcoded != 2 {
-				t.Errorf("Transcoded %d, want 2", v.Transcoded)
+			wantRecoded := 0
+			if tt.reason == jpeghdr.ReasonOptimizedHuff {
+				wantRecoded = 2
+			}
+			if v.Recoded != wantRecoded || v.Transcoded != 2-wantRecoded {
+				t.Errorf("Recoded %d Transcoded %d, want %d and %d", v.Recoded, v.Transcoded, wantRecoded, 2-wantRecoded)
 			}
 			if p := PSNR(decode(t, src), decode(t, v.Frames[0])); p < tt.minPSNR {
 				t.Errorf("PSNR %.2f < %.0f", p, tt.minPSNR)

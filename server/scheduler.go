@@ -162,8 +162,8 @@ func (sc *scheduler) run(ctx context.Context) {
 				if sc.deliver != nil {
 					sc.deliver(p.ls, p.f, now)
 				}
-				posts[i] = livePost{}
 			}
+			clear(posts) // drop the frames' references
 			for i, e := range batch {
 				if next, ok := sc.send(e, now); ok {
 					sc.mu.Lock()

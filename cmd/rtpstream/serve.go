@@ -8,10 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/config"
 	"github.com/rtpstream/rtpstream/rtsp"
 	"github.com/rtpstream/rtpstream/server"
 )
@@ -37,7 +40,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		user       = fs.String("user", "", "require this user name (Digest or Basic auth)")
 		pass       = fs.String("pass", "", "password for --user")
 		cpuprofile = fs.String("cpuprofile", "", "write a CPU profile to `file` until exit")
+		publish    = fs.Bool("publish", false, "let RTSP clients publish (ANNOUNCE/RECORD) to any path that is not a file")
+		pubUser    = fs.String("publish-user", "", "require this user name of publishers (Digest or Basic)")
+		pubPass    = fs.String("publish-pass", "", "password for --publish-user")
+		confFile   = fs.String("config", "", "YAML `file` declaring paths and settings (docs/rtpstream.example.yaml); SIGHUP re-reads it")
+		relays     relayFlags
 	)
+	fs.Var(&relays, "relay", "serve /NAME relayed on demand from an rtsp:// or http:// MJPEG source: `NAME=URL` (repeatable)")
 	pos, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -47,6 +56,55 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if (*user == "") != (*pass == "") {
 		return fmt.Errorf("%w: --user and --pass go together", errUsage)
+	}
+	if (*pubUser == "") != (*pubPass == "") {
+		return fmt.Errorf("%w: --publish-user and --publish-pass go together", errUsage)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// loadConfig reads --config with the flags applied over its top level.
+	loadConfig := func() (*config.File, error) {
+		if *confFile == "" {
+			return nil, nil
+		}
+		f, err := config.Load(*confFile)
+		if err != nil {
+			return nil, err
+		}
+		if set["publish"] {
+			f.Publish, f.HasPublish = *publish, true
+		}
+		if *pubUser != "" {
+			f.PublishCreds = &config.Credentials{User: *pubUser, Pass: *pubPass}
+		}
+		if *user != "" {
+			f.ReadCreds = &config.Credentials{User: *user, Pass: *pass}
+		}
+		return f, nil
+	}
+	conf, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	if conf != nil {
+		if conf.HasListen && !set["listen"] {
+			*listen = conf.Listen
+		}
+		if conf.HasMedia && !set["media"] {
+			*media = conf.Media
+		}
+		if conf.HasFPS && !set["fps"] {
+			*fps = conf.FPS
+		}
+		if conf.HasPublish {
+			*publish = conf.Publish
+		}
+		if c := conf.ReadCreds; c != nil && *user == "" {
+			*user, *pass = c.User, c.Pass
+		}
+		if c := conf.PublishCreds; c != nil && *pubUser == "" {
+			*pubUser, *pubPass = c.User, c.Pass
+		}
 	}
 	if *mtu < 256 || *mtu > 65000 {
 		return fmt.Errorf("%w: --mtu %d out of range 256..65000", errUsage, *mtu)
@@ -65,6 +123,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *user != "" {
 		cfg.Credentials = &rtsp.Credentials{Username: *user, Password: *pass}
 	}
+	cfg.Publish = *publish
+	if *pubUser != "" {
+		cfg.PublishCredentials = &rtsp.Credentials{Username: *pubUser, Password: *pubPass}
+	}
+	cfg.Paths = pathsOf(conf, relays)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -92,7 +155,51 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if f, ok := stdout.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
+	if *confFile != "" {
+		stop := reloadOnHUP(ctx, log, srv, func() ([]server.PathConfig, error) {
+			f, err := loadConfig()
+			if err != nil {
+				return nil, err
+			}
+			return pathsOf(f, relays), nil
+		})
+		defer stop()
+	}
 	return srv.Serve(ctx)
+}
+
+// reloadOnHUP re-reads the configuration on every SIGHUP and installs its
+// paths: added and removed paths take effect, unchanged ones keep their
+// sessions; a bad file keeps the running configuration and logs why.
+func reloadOnHUP(ctx context.Context, log *slog.Logger, srv *server.Server, load func() ([]server.PathConfig, error)) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			}
+			paths, err := load()
+			if err == nil {
+				err = srv.SetPaths(paths)
+			}
+			if err != nil {
+				log.Error("configuration not reloaded: keeping the running one", "err", err)
+				continue
+			}
+			log.Info("configuration reloaded", "paths", len(paths))
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		cancel()
+		<-done
+	}
 }
 
 // newLogger builds the stderr logger of --log-format and --log-level.

@@ -1,0 +1,564 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtpstream/rtpstream/internal/testenv"
+	"github.com/rtpstream/rtpstream/rtcp"
+	"github.com/rtpstream/rtpstream/rtp"
+	"github.com/rtpstream/rtpstream/rtpjpeg"
+	"github.com/rtpstream/rtpstream/rtsp"
+)
+
+// The SDPs publishers announce: ffmpeg's shape (static payload type 26,
+// control streamid=N), with audio beside the video, and H.264 only.
+const (
+	sdpHead      = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=pub\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	sdpJPEG      = sdpHead + "m=video 0 RTP/AVP 26\r\na=control:streamid=0\r\n"
+	sdpJPEGAudio = sdpJPEG + "m=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/44100/2\r\na=control:streamid=1\r\n"
+	sdpH264      = sdpHead + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:streamid=0\r\n"
+)
+
+// pubMTU splits the test frames into several packets each.
+const pubMTU = 400
+
+// pubFrames returns n distinct small 4:2:0 baseline JPEGs (Go's encoder:
+// standard Huffman tables, two quantization tables).
+func pubFrames(t testing.TB, n int) [][]byte {
+	t.Helper()
+	out := make([][]byte, n)
+	for i := range n {
+		img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+		for y := range 48 {
+			for x := range 64 {
+				img.Set(x, y, color.RGBA{uint8(x*4 + i*30), uint8(y * 5), uint8(i * 40), 255})
+			}
+		}
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+			t.Fatal(err)
+		}
+		out[i] = b.Bytes()
+	}
+	return out
+}
+
+// vectorFrames reads the shared JPEG vectors of a folder (00001.jpg ...).
+func vectorFrames(t testing.TB, dir string) [][]byte {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(testenv.SharedPath(t, "vectors/"+dir), "*.jpg"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no vectors in %s: %v", dir, err)
+	}
+	var out [][]byte
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// samePixels fails unless two JPEGs decode to the same image.
+func samePixels(t testing.TB, what string, got, want []byte) {
+	t.Helper()
+	g, err := jpeg.Decode(bytes.NewReader(got))
+	if err != nil {
+		t.Fatalf("%s: received frame does not decode: %v", what, err)
+	}
+	w, err := jpeg.Decode(bytes.NewReader(want))
+	if err != nil {
+		t.Fatalf("%s: source does not decode: %v", what, err)
+	}
+	gy, ok1 := g.(*image.YCbCr)
+	wy, ok2 := w.(*image.YCbCr)
+	if !ok1 || !ok2 || gy.Rect != wy.Rect || gy.SubsampleRatio != wy.SubsampleRatio {
+		t.Fatalf("%s: got %T %v, want %T %v", what, g, g.Bounds(), w, w.Bounds())
+	}
+	for y := gy.Rect.Min.Y; y < gy.Rect.Max.Y; y++ {
+		for x := gy.Rect.Min.X; x < gy.Rect.Max.X; x++ {
+			if gy.Y[gy.YOffset(x, y)] != wy.Y[wy.YOffset(x, y)] ||
+				gy.Cb[gy.COffset(x, y)] != wy.Cb[wy.COffset(x, y)] || gy.Cr[gy.COffset(x, y)] != wy.Cr[wy.COffset(x, y)] {
+				t.Fatalf("%s: pixel (%d,%d) differs from the source", what, x, y)
+			}
+		}
+	}
+}
+
+// digestAuth answers a 401's Digest challenge for every later request.
+type digestAuth struct {
+	cred rtsp.Credentials
+	ch   rtsp.Challenge
+	nc   uint32
+}
+
+// newDigestAuth takes the Digest challenge of a 401 response.
+func newDigestAuth(t testing.TB, resp *rtsp.Response, cred rtsp.Credentials) *digestAuth {
+	t.Helper()
+	chs, err := rtsp.ParseChallenges(resp.Header.Values("WWW-Authenticate"))
+	if err != nil {
+		t.Fatalf("challenges: %v", err)
+	}
+	for _, ch := range chs {
+		if strings.EqualFold(ch.Scheme, "digest") {
+			return &digestAuth{cred: cred, ch: ch}
+		}
+	}
+	t.Fatalf("no Digest challenge in %v", resp.Header.Values("WWW-Authenticate"))
+	return nil
+}
+
+func (a *digestAuth) header(t testing.TB, method, uri string) string {
+	t.Helper()
+	a.nc++
+	h, err := a.ch.Authorize(a.cred, method, uri, a.nc, fmt.Sprintf("c%08x", a.nc))
+	if err != nil {
+		t.Fatalf("Authorize: %v", err)
+	}
+	return "Authorization: " + h
+}
+
+// rtspReq sends a request with an optional SDP body, the session and
+// credentials of its caller and extra header lines, and reads the answer.
+func rtspReq(c *ctl, auth *digestAuth, method, url, body string, headers ...string) *rtsp.Response {
+	c.t.Helper()
+	c.cseq++
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s RTSP/1.0\r\nCSeq: %d\r\n", method, url, c.cseq)
+	if auth != nil {
+		b.WriteString(auth.header(c.t, method, url) + "\r\n")
+	}
+	for _, h := range headers {
+		if h != "" {
+			b.WriteString(h + "\r\n")
+		}
+	}
+	if body != "" {
+		fmt.Fprintf(&b, "Content-Type: application/sdp\r\nContent-Length: %d\r\n", len(body))
+	}
+	b.WriteString("\r\n" + body)
+	return c.raw(b.String())
+}
+
+// testPub is a hand-made publisher: raw RTSP, RTP over interleaved '$'
+// frames or UDP from the client_port its SETUP declared.
+type testPub struct {
+	t      testing.TB
+	c      *ctl
+	path   string
+	auth   *digestAuth
+	sess   string // "Session: ID" once set up
+	id     string
+	tcp    bool
+	ch     uint8
+	rtpc   *net.UDPConn
+	srvRTP *net.UDPAddr
+	pt     uint8
+	seq    uint16
+	ssrc   uint32
+	ts     uint32
+	pk     rtpjpeg.Packetized
+}
+
+func newPub(t testing.TB, addr, path string, tcp bool) *testPub {
+	return &testPub{t: t, c: dialCtl(t, addr), path: path, tcp: tcp, pt: rtpjpeg.PayloadType, ssrc: 0x1234abcd, seq: 65530, ts: 4294960000}
+}
+
+func (p *testPub) do(method, url, body string, headers ...string) *rtsp.Response {
+	p.t.Helper()
+	return rtspReq(p.c, p.auth, method, url, body, append(headers, p.sess)...)
+}
+
+func (p *testPub) announce(sdp string) *rtsp.Response {
+	p.t.Helper()
+	return p.do("ANNOUNCE", p.c.url(p.path), sdp)
+}
+
+// setup sets a track up for recording (track "streamid=0" is the video).
+func (p *testPub) setup(track string) *rtsp.Response {
+	p.t.Helper()
+	tr := "Transport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"
+	if track != "streamid=0" {
+		tr = "Transport: RTP/AVP/TCP;unicast;interleaved=2-3;mode=record"
+	}
+	if !p.tcp {
+		rtpc, rtcpc := udpPorts(p.t)
+		tr = fmt.Sprintf("Transport: RTP/AVP/UDP;unicast;client_port=%d-%d;mode=record", port(rtpc), port(rtcpc))
+		if track == "streamid=0" {
+			p.rtpc = rtpc
+		}
+	}
+	resp := p.do("SETUP", p.c.url(p.path+"/"+track), "", tr)
+	if resp.StatusCode != 200 {
+		return resp
+	}
+	p.id = sessionOf(p.t, resp)
+	p.sess = "Session: " + p.id
+	if track != "streamid=0" {
+		return resp
+	}
+	trs, err := rtsp.ParseTransports(resp.Header.Get("Transport"))
+	if err != nil || len(trs) != 1 {
+		p.t.Fatalf("SETUP record: Transport %q: %v", resp.Header.Get("Transport"), err)
+	}
+	if p.tcp {
+		p.ch = uint8(trs[0].Interleaved.Lo)
+	} else {
+		p.srvRTP = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: trs[0].ServerPort.Lo}
+	}
+	return resp
+}
+
+// start announces JPEG video, sets it up and records; every step must
+// succeed.
+func (p *testPub) start() *testPub {
+	p.t.Helper()
+	wantStatus(p.t, "ANNOUNCE", p.announce(sdpJPEG), 200)
+	wantStatus(p.t, "SETUP record", p.setup("streamid=0"), 200)
+	wantStatus(p.t, "RECORD", p.do("RECORD", p.c.url(p.path), ""), 200)
+	return p
+}
+
+// sendRaw sends one datagram as RTP on the video's channel or port.
+func (p *testPub) sendRaw(b []byte) {
+	p.t.Helper()
+	p.sendOn(p.ch, b)
+}
+
+// sendOn sends b on an interleaved channel (TCP) or from the video's
+// client_port (UDP, channel ignored).
+func (p *testPub) sendOn(ch uint8, b []byte) {
+	p.t.Helper()
+	var err error
+	if p.tcp {
+		_, err = p.c.nc.Write(rtsp.AppendFrame(nil, ch, b))
+	} else {
+		_, err = p.rtpc.WriteToUDP(b, p.srvRTP)
+	}
+	if err != nil {
+		p.t.Fatalf("send RTP: %v", err)
+	}
+}
+
+// packets builds the RTP packets of one frame at the publisher's next
+// timestamp (30 fps steps).
+func (p *testPub) packets(f *rtpjpeg.Frame) [][]byte {
+	p.t.Helper()
+	if err := f.PacketizeTo(&p.pk, pubMTU); err != nil {
+		p.t.Fatalf("packetize: %v", err)
+	}
+	p.ts += 3000
+	var out [][]byte
+	for i, pl := range p.pk.Payloads {
+		b := make([]byte, rtp.HeaderSize+len(pl))
+		rtp.PutHeader(b, i == len(p.pk.Payloads)-1, p.pt, p.seq, p.ts, p.ssrc)
+		copy(b[rtp.HeaderSize:], pl)
+		p.seq++
+		out = append(out, b)
+	}
+	return out
+}
+
+// sendFrame sends a frame described by f.
+func (p *testPub) sendFrame(f *rtpjpeg.Frame) {
+	p.t.Helper()
+	for _, b := range p.packets(f) {
+		p.sendRaw(b)
+	}
+}
+
+// sendJPEG sends a JPEG as Packetize would (Q=255, 128 bytes of tables).
+func (p *testPub) sendJPEG(j []byte) {
+	p.t.Helper()
+	p.sendFrame(mustFrame(p.t, j))
+}
+
+func mustFrame(t testing.TB, j []byte) *rtpjpeg.Frame {
+	t.Helper()
+	f, err := rtpjpeg.NewFrame(j)
+	if err != nil {
+		t.Fatalf("NewFrame: %v", err)
+	}
+	return f
+}
+
+// testReader plays a live path over UDP or TCP and depacketizes what it
+// gets.
+type testReader struct {
+	t           testing.TB
+	c           *ctl
+	sess        string
+	tcp         bool
+	rtpc, rtcpc *net.UDPConn
+	col         collector
+	bye         bool
+}
+
+func playLive(t testing.TB, addr, path string, tcp bool, auth *digestAuth) *testReader {
+	t.Helper()
+	r := &testReader{t: t, c: dialCtl(t, addr), tcp: tcp}
+	wantStatus(t, "reader DESCRIBE", rtspReq(r.c, auth, "DESCRIBE", r.c.url(path), ""), 200)
+	tr := "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"
+	if !tcp {
+		r.rtpc, r.rtcpc = udpPorts(t)
+		tr = fmt.Sprintf("Transport: RTP/AVP/UDP;unicast;client_port=%d-%d", port(r.rtpc), port(r.rtcpc))
+	}
+	resp := rtspReq(r.c, auth, "SETUP", r.c.url(path+"/"+trackControl), "", tr)
+	wantStatus(t, "reader SETUP", resp, 200)
+	r.sess = "Session: " + sessionOf(t, resp)
+	wantStatus(t, "reader PLAY", rtspReq(r.c, auth, "PLAY", r.c.url(path), "", r.sess), 200)
+	return r
+}
+
+// readFrames reads until the reader holds n frames; false at the timeout.
+func (r *testReader) readFrames(n int, timeout time.Duration) bool {
+	r.t.Helper()
+	deadline := time.Now().Add(timeout)
+	buf := make([]byte, 65536)
+	for len(r.col.frames) < n && time.Now().Before(deadline) {
+		if !r.tcp {
+			_ = r.rtpc.SetReadDeadline(deadline)
+			k, _, err := r.rtpc.ReadFromUDP(buf)
+			if err != nil {
+				return false
+			}
+			r.col.push(r.t, buf[:k])
+			continue
+		}
+		_ = r.c.nc.SetReadDeadline(deadline)
+		m, err := r.c.r.Read()
+		if err != nil {
+			return false
+		}
+		if f, ok := m.(*rtsp.Frame); ok {
+			switch f.Channel {
+			case 0:
+				r.col.push(r.t, f.Payload)
+			case 1:
+				r.bye = r.bye || hasBye(f.Payload)
+			}
+		}
+	}
+	return len(r.col.frames) >= n
+}
+
+// waitFrames is readFrames that fails the test at the timeout.
+func (r *testReader) waitFrames(n int) {
+	r.t.Helper()
+	if !r.readFrames(n, 5*time.Second) {
+		r.t.Fatalf("reader got %d frames, want %d", len(r.col.frames), n)
+	}
+}
+
+func hasBye(b []byte) bool {
+	pkts, err := rtcp.Unmarshal(b)
+	if err != nil {
+		return false
+	}
+	for _, p := range pkts {
+		if _, ok := p.(*rtcp.Goodbye); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// waitBye reads RTCP until a BYE (true) or the timeout (false).
+func (r *testReader) waitBye(timeout time.Duration) bool {
+	r.t.Helper()
+	deadline := time.Now().Add(timeout)
+	buf := make([]byte, 65536)
+	for !r.bye && time.Now().Before(deadline) {
+		var err error
+		var k int
+		if r.tcp {
+			_ = r.c.nc.SetReadDeadline(deadline)
+			var m any
+			m, err = r.c.r.Read()
+			if f, ok := m.(*rtsp.Frame); ok && err == nil && f.Channel == 1 {
+				r.bye = hasBye(f.Payload)
+			}
+		} else {
+			_ = r.rtcpc.SetReadDeadline(deadline)
+			k, _, err = r.rtcpc.ReadFromUDP(buf)
+			if err == nil {
+				r.bye = hasBye(buf[:k])
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return r.bye
+}
+
+// sawBye drains the RTCP a UDP reader has been sent (a TCP reader's was
+// read with its frames) and tells whether it held a BYE.
+func (r *testReader) sawBye() bool {
+	if r.tcp {
+		return r.bye
+	}
+	return r.waitBye(200 * time.Millisecond)
+}
+
+// checkTimestamps fails unless the reader's frame timestamps increase.
+func (r *testReader) checkTimestamps() {
+	r.t.Helper()
+	for i := 1; i < len(r.col.frames); i++ {
+		if d := int32(r.col.frames[i].ts - r.col.frames[i-1].ts); d <= 0 {
+			r.t.Errorf("frame %d: timestamp %d after %d (step %d)", i, r.col.frames[i].ts, r.col.frames[i-1].ts, d)
+		}
+	}
+}
+
+// checkFirstPacket fails unless the reader's first packet carries Q=255
+// with 128 bytes of tables in-band (what every reader gets, whatever the
+// publisher sent), and returns those tables.
+func (r *testReader) checkFirstPacket() []byte {
+	r.t.Helper()
+	p := r.col.first
+	if p == nil || len(p.Payload) < 12 {
+		r.t.Fatalf("no first packet")
+	}
+	typ, q := p.Payload[4], p.Payload[5]
+	off := 8
+	if typ >= 64 {
+		off += 4
+	}
+	if q != 255 || len(p.Payload) < off+4+128 {
+		r.t.Fatalf("first packet: type %d Q %d, want Q=255 with tables", typ, q)
+	}
+	if n := int(p.Payload[off+2])<<8 | int(p.Payload[off+3]); n != 128 {
+		r.t.Fatalf("first packet: table length %d, want 128", n)
+	}
+	return p.Payload[off+4 : off+4+128]
+}
+
+// liveOf returns the live path name of srv.
+func liveOf(t testing.TB, srv *Server, name string) *liveStream {
+	t.Helper()
+	srv.cat.mu.RLock()
+	defer srv.cat.mu.RUnlock()
+	ls := srv.cat.live[name]
+	if ls == nil {
+		t.Fatalf("no live path %s", name)
+	}
+	return ls
+}
+
+func (ls *liveStream) counts() (frames, dropped uint64) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.frames, ls.dropped
+}
+
+var transports = []struct {
+	name string
+	tcp  bool
+}{{"udp", false}, {"tcp", true}}
+
+// TestPublishHappyPath publishes over TCP and UDP to UDP and TCP readers:
+// every frame arrives, pixel-identical, re-packetized with two 128-byte
+// tables, on increasing timestamps.
+func TestPublishHappyPath(t *testing.T) {
+	src := pubFrames(t, 5)
+	for _, pt := range transports {
+		t.Run("publish-"+pt.name, func(t *testing.T) {
+			_, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
+			p := newPub(t, addr, "/live", pt.tcp).start()
+			readers := []*testReader{playLive(t, addr, "/live", false, nil), playLive(t, addr, "/live", true, nil)}
+			for i, j := range src {
+				p.sendJPEG(j)
+				for _, r := range readers {
+					r.waitFrames(i + 1)
+				}
+			}
+			for k, r := range readers {
+				r.checkFirstPacket()
+				r.checkTimestamps()
+				for i := range src {
+					samePixels(t, fmt.Sprintf("reader %d frame %d", k, i), r.col.frames[i].jpeg, src[i])
+					if i > 0 && r.col.frames[i].ts-r.col.frames[i-1].ts != 3000 {
+						t.Errorf("reader %d: step %d, want the publisher's 3000", k, r.col.frames[i].ts-r.col.frames[i-1].ts)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestPublishPayloadVariants: what real publishers send besides Q=255 with
+// 128 bytes of tables reaches readers as Q=255 with two tables and the
+// same pixels.
+func TestPublishPayloadVariants(t *testing.T) {
+	q5 := vectorFrames(t, "frames_640x480_q5")
+	dri := vectorFrames(t, "frames_640x480_q5_dri")
+	for _, tc := range []struct {
+		name string
+		src  [][]byte
+		// edit changes the frame as the publisher sends it.
+		edit func(f *rtpjpeg.Frame)
+		// q, when set, is the Q the publisher sends (tables from Q):
+		// the reader's tables must be QuantTables(q).
+		q uint8
+	}{
+		// ffmpeg sends one table when luma and chroma share it.
+		{name: "one 64-byte table", src: q5, edit: func(f *rtpjpeg.Frame) { f.Tables = f.Tables[:64] }},
+		{name: "Q=50 tables from Q", src: q5, q: 50},
+		{name: "Q=90 tables from Q", src: q5, q: 90},
+		{name: "type 65 restart markers", src: dri},
+	} {
+		for _, pt := range transports {
+			t.Run(tc.name+"/"+pt.name, func(t *testing.T) {
+				if tc.name == "one 64-byte table" {
+					f := mustFrame(t, tc.src[0])
+					if !bytes.Equal(f.Tables[:64], f.Tables[64:]) {
+						t.Fatal("vector frames have two different tables; the 64-byte case needs one")
+					}
+				}
+				_, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
+				p := newPub(t, addr, "/v", pt.tcp).start()
+				r := playLive(t, addr, "/v", !pt.tcp, nil)
+				for i, j := range tc.src {
+					f := mustFrame(t, j)
+					if tc.edit != nil {
+						tc.edit(f)
+					}
+					if tc.q != 0 {
+						f.Q, f.Tables = tc.q, nil
+					}
+					p.sendFrame(f)
+					r.waitFrames(i + 1)
+				}
+				tables := r.checkFirstPacket()
+				r.checkTimestamps()
+				if tc.q != 0 {
+					l, c := rtpjpeg.QuantTables(int(tc.q))
+					if !bytes.Equal(tables, append(l[:], c[:]...)) {
+						t.Errorf("reader's tables are not QuantTables(%d)", tc.q)
+					}
+					checkDecodes(t, r.col.frames, 640, 480)
+					return
+				}
+				for i := range tc.src {
+					samePixels(t, fmt.Sprintf("frame %d", i), r.col.frames[i].jpeg, tc.src[i])
+				}
+				if r.col.first.Payload[4] != mustFrame(t, tc.src[0]).Type {
+					t.Errorf("reader's type %d, want %d", r.col.first.Payload[4], mustFrame(t, tc.src[0]).Type)
+				}
+			})
+		}
+	}
+}

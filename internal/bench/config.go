@@ -78,12 +78,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Duration < 0 {
 		return c, fmt.Errorf("%w: duration %v", ErrConfig, c.Duration)
 	}
-	switch c.Transport {
-	case "":
-		c.Transport = TransportUDP
-	case TransportUDP, TransportTCP:
-	default:
-		return c, fmt.Errorf("%w: transport %q (want udp or tcp)", ErrConfig, c.Transport)
+	var err error
+	if c.Transport, err = transportOrUDP("transport", c.Transport); err != nil {
+		return c, err
 	}
 	if c.MaxSetupConcurrency <= 0 {
 		c.MaxSetupConcurrency = 32
@@ -104,13 +101,20 @@ func (c Config) withDefaults() (Config, error) {
 		if c.FPS == 0 {
 			c.FPS = 30
 		}
-		switch c.PublishTransport {
-		case "":
-			c.PublishTransport = TransportUDP
-		case TransportUDP, TransportTCP:
-		default:
-			return c, fmt.Errorf("%w: publish transport %q (want udp or tcp)", ErrConfig, c.PublishTransport)
+		if c.PublishTransport, err = transportOrUDP("publish transport", c.PublishTransport); err != nil {
+			return c, err
 		}
 	}
 	return c, nil
+}
+
+// transportOrUDP checks a transport setting: "" means TransportUDP.
+func transportOrUDP(what, t string) (string, error) {
+	switch t {
+	case "":
+		return TransportUDP, nil
+	case TransportUDP, TransportTCP:
+		return t, nil
+	}
+	return t, fmt.Errorf("%w: %s %q (want udp or tcp)", ErrConfig, what, t)
 }

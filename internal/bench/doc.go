@@ -57,6 +57,31 @@
 //     frame (0 if the frame arrived before the response was read);
 //     first_frame_ms_p50 and _p99 are nearest-rank percentiles over the
 //     clients that received a complete frame.
+//   - Bytes: the RTP payload bytes (datagram or interleaved frame minus the
+//     RTP header) of the packets counted in packets. Truncated UDP reads
+//     learn the real length from recvmmsg (MSG_TRUNC), so nothing more is
+//     copied.
+//   - Publish mode (Config.Publish, --publish FILE): before the clients
+//     start, a Publisher (OPTIONS, ANNOUNCE with an SDP for one RFC 2435
+//     stream, SETUP with mode=record over UDP or TCP, RECORD; RFC 2326
+//     §10.3, §10.11; 401 answered with Digest or Basic from the URL's
+//     user:password) sends the file's frames to URL at FPS (default 30)
+//     until the clients have sent TEARDOWN, then sends its own. Relay
+//     latency: for each complete frame a client receives during the
+//     window, the time from the publisher writing that frame's last packet
+//     (its clock read just before the write) to the client reading the
+//     frame's marker packet, both in this process on the monotonic clock.
+//     Frames are identified across the server's re-packetization by the
+//     last 16 bytes of their entropy-coded data without the EOI marker,
+//     gathered across packets; the publisher keeps its last 256 frames.
+//     relay_latency_ms_p50, _p99 and _max are nearest-rank percentiles over
+//     every client and frame (histogram buckets of 1 µs below 128 µs, then
+//     under 1.6 % wide); relay_frames counts the frames matched,
+//     relay_frames_unmatched the complete frames that were not (a frame
+//     the publisher did not send, or a UDP datagram over 2048 bytes).
+//     UDP clients then read whole datagrams (up to 2048 bytes) instead of
+//     their first 128 bytes. publish_frames counts the frames published in
+//     the window; publish_error says why the publisher stopped early.
 //   - Server CPU: utime + stime of --server-pid from /proc/PID/stat (all its
 //     threads, clock ticks of 10 ms) over the window; server_rss_bytes is
 //     VmRSS from /proc/PID/status at the end of the window, before

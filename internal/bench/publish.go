@@ -53,12 +53,9 @@ func (c PublishConfig) withDefaults() (PublishConfig, error) {
 	if c.FPS < 0 || c.FPS > 1000 {
 		return c, fmt.Errorf("%w: publish fps %v", ErrConfig, c.FPS)
 	}
-	switch c.Transport {
-	case "":
-		c.Transport = TransportUDP
-	case TransportUDP, TransportTCP:
-	default:
-		return c, fmt.Errorf("%w: publish transport %q (want udp or tcp)", ErrConfig, c.Transport)
+	var err error
+	if c.Transport, err = transportOrUDP("publish transport", c.Transport); err != nil {
+		return c, err
 	}
 	if c.MTU == 0 {
 		c.MTU = rtpjpeg.DefaultMTU

@@ -306,8 +306,12 @@ type testReader struct {
 	bye         bool
 }
 
-func playLive(t testing.TB, addr, path string, tcp bool, auth *digestAuth) *testReader {
+// playLive sets up and plays a reader of a live path and waits until the
+// path sends to it: the server adds a reader only after its PLAY response
+// is written, so a frame completed in between is not the reader's.
+func playLive(t testing.TB, srv *Server, path string, tcp bool, auth *digestAuth) *testReader {
 	t.Helper()
+	addr := srv.Addr().String()
 	r := &testReader{t: t, c: dialCtl(t, addr), tcp: tcp}
 	wantStatus(t, "reader DESCRIBE", rtspReq(r.c, auth, "DESCRIBE", r.c.url(path), ""), 200)
 	tr := "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"
@@ -319,7 +323,31 @@ func playLive(t testing.TB, addr, path string, tcp bool, auth *digestAuth) *test
 	wantStatus(t, "reader SETUP", resp, 200)
 	r.sess = "Session: " + sessionOf(t, resp)
 	wantStatus(t, "reader PLAY", rtspReq(r.c, auth, "PLAY", r.c.url(path), "", r.sess), 200)
+	ss := srv.session(sessionOf(t, resp))
+	ls := liveOf(t, srv, path)
+	pubWait(t, "reader playing", func() bool {
+		if rs := ls.readers.Load(); rs != nil {
+			for _, o := range *rs {
+				if o == frameReader(ss) {
+					return true
+				}
+			}
+		}
+		return false
+	})
 	return r
+}
+
+// pubWait polls cond until it holds, failing the test after 5 s.
+func pubWait(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // readFrames reads until the reader holds n frames; false at the timeout.
@@ -476,9 +504,9 @@ func TestPublishHappyPath(t *testing.T) {
 	src := pubFrames(t, 5)
 	for _, pt := range transports {
 		t.Run("publish-"+pt.name, func(t *testing.T) {
-			_, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
+			srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
 			p := newPub(t, addr, "/live", pt.tcp).start()
-			readers := []*testReader{playLive(t, addr, "/live", false, nil), playLive(t, addr, "/live", true, nil)}
+			readers := []*testReader{playLive(t, srv, "/live", false, nil), playLive(t, srv, "/live", true, nil)}
 			for i, j := range src {
 				p.sendJPEG(j)
 				for _, r := range readers {
@@ -528,9 +556,9 @@ func TestPublishPayloadVariants(t *testing.T) {
 						t.Fatal("vector frames have two different tables; the 64-byte case needs one")
 					}
 				}
-				_, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
+				srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
 				p := newPub(t, addr, "/v", pt.tcp).start()
-				r := playLive(t, addr, "/v", !pt.tcp, nil)
+				r := playLive(t, srv, "/v", !pt.tcp, nil)
 				for i, j := range tc.src {
 					f := mustFrame(t, j)
 					if tc.edit != nil {

@@ -55,9 +55,9 @@ type publisher struct {
 	lastRTP atomic.Int64
 
 	depack rtpjpeg.Depacketizer
-	// Counted drops (ingest goroutine): packets that are not RTP, of
-	// another payload type, or on a channel we did not set up.
-	badPackets, wrongType, otherChannel uint64
+	// Counted drops: packets that are not RTP, and of another payload
+	// type. Atomic so that others (tests, statistics) may read them.
+	badPackets, wrongType atomic.Uint64
 	// droppedSeen is how many of depack.FramesDropped the path has been
 	// told about.
 	droppedSeen uint64
@@ -355,11 +355,11 @@ func (p *publisher) ingest(b []byte, now time.Time) {
 	p.lastRTP.Store(now.UnixNano())
 	var pkt rtp.Packet
 	if err := pkt.Unmarshal(b); err != nil {
-		p.badPackets++
+		p.badPackets.Add(1)
 		return
 	}
 	if pkt.PayloadType != p.pt {
-		p.wrongType++
+		p.wrongType.Add(1)
 		return
 	}
 	jpeg, err := p.depack.Push(&pkt)

@@ -590,3 +590,178 @@ func TestPublishPayloadVariants(t *testing.T) {
 		}
 	}
 }
+
+// pubOf is the ingest side of a publisher's session.
+func pubOf(t testing.TB, srv *Server, id string) *publisher {
+	t.Helper()
+	ss := srv.session(id)
+	if ss == nil || ss.pub == nil {
+		t.Fatalf("no publisher session %s", id)
+	}
+	return ss.pub
+}
+
+// TestPublisherBadInput: garbage, another payload type, a frame over the
+// size limit, interleaved data on channels nobody set up, and frames cut
+// short are dropped (counted) and never reach readers; the publisher's
+// later frames and the other paths keep going.
+func TestPublisherBadInput(t *testing.T) {
+	src := pubFrames(t, 4)
+	big := vectorFrames(t, "frames_640x480_q5")[0]
+	const limit = 6000
+	if len(big) < 2*limit || len(src[0]) > limit/2 {
+		t.Fatalf("frame sizes %d and %d do not straddle the limit %d", len(big), len(src[0]), limit)
+	}
+	for _, pt := range transports {
+		t.Run(pt.name, func(t *testing.T) {
+			srv, _ := startServer(t, Config{Publish: true, PatternFrames: 2, MaxFrameBytes: limit})
+			addr := srv.Addr().String()
+			p := newPub(t, addr, "/g", pt.tcp).start()
+			other := newPub(t, addr, "/other", !pt.tcp).start()
+			r := playLive(t, srv, "/g", false, nil)
+			ro := playLive(t, srv, "/other", true, nil)
+			p.sendJPEG(src[0])
+			r.waitFrames(1)
+
+			wantBad, wantWrongType, wantDropped := uint64(0), uint64(0), uint64(0)
+			for _, g := range [][]byte{
+				[]byte("GET / HTTP/1.0\r\n\r\n"), // not RTP (version 1)
+				{0x80, 26, 0},                    // shorter than the RTP header
+				{},                               // empty
+			} {
+				p.sendRaw(g)
+				wantBad++
+			}
+			// RTP without a JPEG payload header: a malformed frame.
+			empty := make([]byte, rtp.HeaderSize)
+			rtp.PutHeader(empty, true, p.pt, p.seq, p.ts+1, p.ssrc)
+			p.seq++
+			p.sendRaw(empty)
+			wantDropped++
+			// Another payload type: a whole frame under PT 96.
+			p.pt = 96
+			for _, b := range p.packets(mustFrame(t, src[3])) {
+				p.sendRaw(b)
+				wantWrongType++
+			}
+			p.pt = rtpjpeg.PayloadType
+			// Over MaxFrameBytes.
+			p.sendJPEG(big)
+			wantDropped++
+			if pt.tcp {
+				// A whole frame on a channel nobody set up.
+				for _, b := range p.packets(mustFrame(t, src[3])) {
+					p.sendOn(7, b)
+				}
+			}
+			// A frame cut short: its last packet never comes, the
+			// next frame's timestamp drops it.
+			pk := p.packets(mustFrame(t, src[3]))
+			if len(pk) < 2 {
+				t.Fatalf("frame in %d packets: want several", len(pk))
+			}
+			for _, b := range pk[:len(pk)-1] {
+				p.sendRaw(b)
+			}
+			wantDropped++
+			p.sendJPEG(src[1])
+			r.waitFrames(2)
+			samePixels(t, "frame after the bad input", r.col.frames[1].jpeg, src[1])
+			r.checkTimestamps()
+
+			pub := pubOf(t, srv, p.id)
+			if got := pub.badPackets.Load(); got != wantBad {
+				t.Errorf("badPackets %d, want %d", got, wantBad)
+			}
+			if got := pub.wrongType.Load(); got != wantWrongType {
+				t.Errorf("wrongType %d, want %d", got, wantWrongType)
+			}
+			frames, dropped := liveOf(t, srv, "/g").counts()
+			if frames != 2 || dropped != wantDropped {
+				t.Errorf("path counted %d frames, %d dropped; want 2, %d", frames, dropped, wantDropped)
+			}
+
+			// The other path was not disturbed.
+			other.sendJPEG(src[2])
+			ro.waitFrames(1)
+			samePixels(t, "other path", ro.col.frames[0].jpeg, src[2])
+
+			// The publisher stops mid-frame and leaves: readers get BYE,
+			// never the partial frame.
+			pk = p.packets(mustFrame(t, src[2]))
+			for _, b := range pk[:len(pk)/2] {
+				p.sendRaw(b)
+			}
+			wantStatus(t, "TEARDOWN", p.do("TEARDOWN", p.c.url(p.path), ""), 200)
+			if !r.waitBye(5 * time.Second) {
+				t.Fatal("no BYE after the publisher left")
+			}
+			if r.readFrames(3, 100*time.Millisecond) || len(r.col.frames) != 2 {
+				t.Fatalf("reader got %d frames, want 2 (a partial frame was forwarded)", len(r.col.frames))
+			}
+		})
+	}
+}
+
+// TestPublisherUDPFromElsewhere: UDP RTP is taken only from the address the
+// SETUP declared (the RTSP peer's IP, the client_port): another port or
+// another source address is ignored.
+func TestPublisherUDPFromElsewhere(t *testing.T) {
+	src := pubFrames(t, 3)
+	srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
+	p := newPub(t, addr, "/u", false).start()
+	r := playLive(t, srv, "/u", false, nil)
+
+	otherPort, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer otherPort.Close()
+	liars := []*net.UDPConn{otherPort}
+	// The same port number on another loopback address.
+	if otherIP, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2), Port: port(p.rtpc)}); err == nil {
+		defer otherIP.Close()
+		liars = append(liars, otherIP)
+	} else {
+		t.Logf("cannot bind 127.0.0.2 (%v): only another port is tried", err)
+	}
+	for i, c := range liars {
+		for _, b := range p.packets(mustFrame(t, src[i])) {
+			if _, err := c.WriteToUDP(b, p.srvRTP); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	p.sendJPEG(src[2])
+	r.waitFrames(1)
+	samePixels(t, "first frame", r.col.frames[0].jpeg, src[2])
+	if frames, _ := liveOf(t, srv, "/u").counts(); frames != 1 {
+		t.Errorf("path took %d frames, want 1", frames)
+	}
+}
+
+// TestPublisherSilence: a publisher that sends no RTP for PublisherTimeout
+// is closed; its readers get BYE; the path takes a new publisher.
+func TestPublisherSilence(t *testing.T) {
+	src := pubFrames(t, 2)
+	for _, pt := range transports {
+		t.Run(pt.name, func(t *testing.T) {
+			srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2, PublisherTimeout: 300 * time.Millisecond})
+			p := newPub(t, addr, "/s", pt.tcp).start()
+			r := playLive(t, srv, "/s", pt.tcp, nil)
+			p.sendJPEG(src[0])
+			r.waitFrames(1)
+			if !r.waitBye(5 * time.Second) {
+				t.Fatal("reader got no BYE after the publisher went silent")
+			}
+			pubWait(t, "publisher session closed", func() bool { return srv.session(p.id) == nil })
+			wantStatus(t, "RECORD of the closed session", p.do("RECORD", p.c.url(p.path), ""), 454)
+
+			p2 := newPub(t, addr, "/s", !pt.tcp).start()
+			r2 := playLive(t, srv, "/s", !pt.tcp, nil)
+			p2.sendJPEG(src[1])
+			r2.waitFrames(1)
+			samePixels(t, "next publisher's frame", r2.col.frames[0].jpeg, src[1])
+		})
+	}
+}

@@ -84,6 +84,16 @@ func (p *livePeer) stop(t testing.TB, sig os.Signal) string {
 	return p.out.String()
 }
 
+// stillRunning fails the test if the publisher has exited.
+func (p *livePeer) stillRunning(t testing.TB) {
+	t.Helper()
+	select {
+	case <-p.done:
+		t.Errorf("%s exited while readers read:\n%s", p.name, p.out.String())
+	default:
+	}
+}
+
 // waitPublishing waits until path answers DESCRIBE with 200 (its publisher
 // is recording), failing if the publisher exits first or 15 s pass.
 func waitPublishing(t testing.TB, addr, path string, pub *livePeer) {
@@ -325,11 +335,7 @@ func TestLivePeersFFmpegPublisher(t *testing.T) {
 			_, addr := startServer(t, Config{Publish: true})
 			pub := ffmpegPublish(t, addr, "/live", clip, tr)
 			checkLiveReads(t, readLive(t, "rtsp://"+addr+"/live"), want)
-			select {
-			case <-pub.done:
-				t.Errorf("publisher exited while readers read:\n%s", pub.out.String())
-			default:
-			}
+			pub.stillRunning(t)
 		})
 	}
 }
@@ -347,11 +353,7 @@ func TestLivePeersGStreamerPublisher(t *testing.T) {
 				"jpegenc", "!", "rtspclientsink", "location=rtsp://"+addr+"/live", "protocols="+proto)
 			waitPublishing(t, addr, "/live", pub)
 			checkLiveReads(t, readLive(t, "rtsp://"+addr+"/live"), nil)
-			select {
-			case <-pub.done:
-				t.Errorf("publisher exited while readers read:\n%s", pub.out.String())
-			default:
-			}
+			pub.stillRunning(t)
 		})
 	}
 }

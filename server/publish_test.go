@@ -165,6 +165,8 @@ type testPub struct {
 	ch     uint8
 	rtpc   *net.UDPConn
 	srvRTP *net.UDPAddr
+	// audioc is the audio track's client_port socket (UDP).
+	audioc *net.UDPConn
 	pt     uint8
 	seq    uint16
 	ssrc   uint32
@@ -198,6 +200,8 @@ func (p *testPub) setup(track string) *rtsp.Response {
 		tr = fmt.Sprintf("Transport: RTP/AVP/UDP;unicast;client_port=%d-%d;mode=record", port(rtpc), port(rtcpc))
 		if track == "streamid=0" {
 			p.rtpc = rtpc
+		} else {
+			p.audioc = rtpc
 		}
 	}
 	resp := p.do("SETUP", p.c.url(p.path+"/"+track), "", tr)
@@ -764,4 +768,198 @@ func TestPublisherSilence(t *testing.T) {
 			samePixels(t, "next publisher's frame", r2.col.frames[0].jpeg, src[1])
 		})
 	}
+}
+
+var (
+	pubCred  = rtsp.Credentials{Username: "cam", Password: "pub-secret"}
+	readCred = rtsp.Credentials{Username: "viewer", Password: "read-secret"}
+)
+
+// TestPublishForbidden: publishing without --publish, or to a file path,
+// is refused with 403.
+func TestPublishForbidden(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "clip.mjpeg"), bytes.Join(pubFrames(t, 2), nil))
+	for _, tc := range []struct {
+		name    string
+		publish bool
+		path    string
+	}{
+		{"publishing not enabled", false, "/live"},
+		{"the test pattern", true, "/test"},
+		{"a file", true, "/clip.mjpeg"},
+		{"a file without --publish", false, "/clip.mjpeg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, addr := startServer(t, Config{Publish: tc.publish, MediaDir: dir, PatternFrames: 2})
+			p := newPub(t, addr, tc.path, true)
+			wantStatus(t, "ANNOUNCE", p.announce(sdpJPEG), 403)
+			// SETUP record without ANNOUNCE is out of order in any case.
+			wantStatus(t, "SETUP record", p.setup("streamid=0"), 455)
+		})
+	}
+}
+
+// TestPublishAuth: ANNOUNCE, SETUP record and RECORD need the publishers'
+// credentials; the readers' do not let anyone publish, and the publishers'
+// do not let anyone read.
+func TestPublishAuth(t *testing.T) {
+	src := pubFrames(t, 1)
+	srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2, PublishCredentials: &pubCred, Credentials: &readCred})
+	p := newPub(t, addr, "/a", true)
+	resp := p.announce(sdpJPEG)
+	wantStatus(t, "ANNOUNCE without credentials", resp, 401)
+	p.auth = newDigestAuth(t, resp, readCred)
+	wantStatus(t, "ANNOUNCE with the readers' credentials", p.announce(sdpJPEG), 401)
+	p.auth = newDigestAuth(t, resp, pubCred)
+	wantStatus(t, "ANNOUNCE with the publishers' credentials", p.announce(sdpJPEG), 200)
+	auth := p.auth
+	p.auth = nil
+	wantStatus(t, "SETUP record without credentials", p.setup("streamid=0"), 401)
+	p.auth = auth
+	wantStatus(t, "SETUP record with credentials", p.setup("streamid=0"), 200)
+	p.auth = nil
+	wantStatus(t, "RECORD without credentials", p.do("RECORD", p.c.url(p.path), ""), 401)
+	p.auth = newDigestAuth(t, resp, readCred)
+	wantStatus(t, "RECORD with the readers' credentials", p.do("RECORD", p.c.url(p.path), ""), 401)
+	p.auth = auth
+	wantStatus(t, "RECORD with credentials", p.do("RECORD", p.c.url(p.path), ""), 200)
+
+	c := dialCtl(t, addr)
+	resp = c.do("DESCRIBE", c.url("/a"))
+	wantStatus(t, "DESCRIBE without credentials", resp, 401)
+	wantStatus(t, "DESCRIBE with the publishers' credentials",
+		rtspReq(c, newDigestAuth(t, resp, pubCred), "DESCRIBE", c.url("/a"), ""), 401)
+	r := playLive(t, srv, "/a", false, newDigestAuth(t, resp, readCred))
+	p.sendJPEG(src[0])
+	r.waitFrames(1)
+	samePixels(t, "frame", r.col.frames[0].jpeg, src[0])
+}
+
+// TestSecondPublisher: a busy path refuses a second publisher with 409,
+// at ANNOUNCE or, if it announced before the path became busy, at RECORD.
+func TestSecondPublisher(t *testing.T) {
+	srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
+	early := newPub(t, addr, "/b", false)
+	wantStatus(t, "early ANNOUNCE", early.announce(sdpJPEG), 200)
+	first := newPub(t, addr, "/b", true).start()
+	wantStatus(t, "early SETUP", early.setup("streamid=0"), 200)
+	resp := early.do("RECORD", early.c.url(early.path), "")
+	wantStatus(t, "early RECORD on a busy path", resp, 409)
+	late := newPub(t, addr, "/b", true)
+	resp = late.announce(sdpJPEG)
+	wantStatus(t, "ANNOUNCE to a busy path", resp, 409)
+	if !strings.Contains(resp.Reason, "/b") {
+		t.Errorf("409 reason %q does not name the path", resp.Reason)
+	}
+	// The first publisher is undisturbed.
+	r := playLive(t, srv, "/b", false, nil)
+	src := pubFrames(t, 1)
+	first.sendJPEG(src[0])
+	r.waitFrames(1)
+}
+
+// TestPublishReplace: with PathConfig.Replace the second publisher takes
+// over; the first one's session is closed and its RTP ignored; readers
+// stay and get the new publisher's frames.
+func TestPublishReplace(t *testing.T) {
+	src := pubFrames(t, 3)
+	srv, addr := startServer(t, Config{PatternFrames: 2, Paths: []PathConfig{{Name: "/cam", Publish: true, Replace: true}}})
+	p1 := newPub(t, addr, "/cam", true).start()
+	readers := []*testReader{playLive(t, srv, "/cam", false, nil), playLive(t, srv, "/cam", true, nil)}
+	p1.sendJPEG(src[0])
+	for _, r := range readers {
+		r.waitFrames(1)
+	}
+	p2 := newPub(t, addr, "/cam", false).start()
+	pubWait(t, "first publisher closed", func() bool { return srv.session(p1.id) == nil })
+	p1.sendJPEG(src[1])
+	p2.sendJPEG(src[2])
+	for k, r := range readers {
+		r.waitFrames(2)
+		samePixels(t, fmt.Sprintf("reader %d after the replacement", k), r.col.frames[1].jpeg, src[2])
+		r.checkTimestamps()
+		if r.sawBye() {
+			t.Errorf("reader %d got BYE when the publisher was replaced", k)
+		}
+	}
+	wantStatus(t, "the replaced publisher's RECORD", p1.do("RECORD", p1.c.url(p1.path), ""), 454)
+}
+
+// TestPublishWaitForPublisher: readers of a path that waits for its
+// publisher stay across publishers (no BYE) and get the next one's frames
+// on increasing timestamps.
+func TestPublishWaitForPublisher(t *testing.T) {
+	src := pubFrames(t, 4)
+	srv, addr := startServer(t, Config{PatternFrames: 2, Paths: []PathConfig{{Name: "/w", Publish: true, WaitForPublisher: true}}})
+	readers := []*testReader{playLive(t, srv, "/w", false, nil), playLive(t, srv, "/w", true, nil)}
+	n := 0
+	for _, pt := range []bool{false, true} {
+		p := newPub(t, addr, "/w", pt).start()
+		for range 2 {
+			p.sendJPEG(src[n])
+			n++
+			for _, r := range readers {
+				r.waitFrames(n)
+			}
+		}
+		wantStatus(t, "TEARDOWN", p.do("TEARDOWN", p.c.url(p.path), ""), 200)
+	}
+	for k, r := range readers {
+		for i := range src {
+			samePixels(t, fmt.Sprintf("reader %d frame %d", k, i), r.col.frames[i].jpeg, src[i])
+		}
+		r.checkTimestamps()
+		if r.sawBye() {
+			t.Errorf("reader %d got BYE between publishers", k)
+		}
+	}
+}
+
+// TestPublishDescriptionAndState: what can be announced and in which
+// order publishing requests may come.
+func TestPublishDescriptionAndState(t *testing.T) {
+	srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2})
+
+	p := newPub(t, addr, "/h264", true)
+	resp := p.announce(sdpH264)
+	wantStatus(t, "ANNOUNCE H.264", resp, 415)
+	if !strings.Contains(resp.Reason, "H264") {
+		t.Errorf("415 reason %q does not name H264", resp.Reason)
+	}
+
+	for _, pt := range transports {
+		t.Run("audio beside the video/"+pt.name, func(t *testing.T) {
+			path := "/av" + pt.name
+			p := newPub(t, addr, path, pt.tcp)
+			wantStatus(t, "ANNOUNCE video+audio", p.announce(sdpJPEGAudio), 200)
+			wantStatus(t, "SETUP video", p.setup("streamid=0"), 200)
+			wantStatus(t, "SETUP audio", p.setup("streamid=1"), 200)
+			wantStatus(t, "RECORD", p.do("RECORD", p.c.url(path), ""), 200)
+			r := playLive(t, srv, path, false, nil)
+			audio := make([]byte, rtp.HeaderSize+100)
+			for i := range 5 {
+				rtp.PutHeader(audio, true, 97, uint16(i), uint32(i*1024), 0x5555)
+				if pt.tcp {
+					p.sendOn(2, audio)
+				} else if _, err := p.audioc.WriteToUDP(audio, p.srvRTP); err != nil {
+					t.Fatal(err)
+				}
+			}
+			src := pubFrames(t, 1)
+			p.sendJPEG(src[0])
+			r.waitFrames(1)
+			samePixels(t, "video", r.col.frames[0].jpeg, src[0])
+			pub := pubOf(t, srv, p.id)
+			if pub.wrongType.Load() != 0 || pub.badPackets.Load() != 0 {
+				t.Errorf("audio reached the video's ingest: %d wrong type, %d bad", pub.wrongType.Load(), pub.badPackets.Load())
+			}
+			// A publisher's session cannot PLAY.
+			wantStatus(t, "PLAY on a publisher's session", p.do("PLAY", p.c.url(path), ""), 455)
+		})
+	}
+
+	q := newPub(t, addr, "/early", true)
+	wantStatus(t, "SETUP record before ANNOUNCE", q.setup("streamid=0"), 455)
+	wantStatus(t, "RECORD without a session", q.do("RECORD", q.c.url("/early"), ""), 455)
 }

@@ -1,24 +1,15 @@
 package server
 
-import (
-	"errors"
-	"fmt"
+import "github.com/rtpstream/rtpstream/mjpeg"
 
-	"github.com/rtpstream/rtpstream/jpeghdr"
-	"github.com/rtpstream/rtpstream/mjpeg"
-)
-
-// carriable returns jpeg in a form RFC 2435 can carry: as it is when it
-// can, else converted with the same converter as files (mjpeg).
+// carriable returns a relayed frame in a form RFC 2435 can carry, with the
+// converter files use (mjpeg.MakeCarriable): as it is when it can; with its
+// entropy-coded data re-coded losslessly to the standard Huffman tables
+// when only those are wrong (ffmpeg's encoder and many cameras optimize
+// them), so readers decode exactly the camera's pixels; re-encoded
+// otherwise (4:4:4, progressive, grayscale, oversized). It runs once per
+// frame, on the source's goroutine, for every reader.
 func carriable(jpeg []byte) ([]byte, error) {
-	info, err := jpeghdr.Parse(jpeg)
-	if err != nil {
-		return nil, fmt.Errorf("not a JPEG: %w", err)
-	}
-	if _, err := info.RFC2435(); err == nil {
-		return jpeg, nil
-	} else if nc := (*jpeghdr.NotCarriableError)(nil); !errors.As(err, &nc) {
-		return nil, err
-	}
-	return mjpeg.Transcode(jpeg, 0, true)
+	out, _, err := mjpeg.MakeCarriable(jpeg, 0)
+	return out, err
 }

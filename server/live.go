@@ -25,6 +25,16 @@ type liveFrame struct {
 	arrival time.Time
 }
 
+// frameReader is one reader of a live stream. RTSP sessions (UDP, TCP and
+// the lab's dialect) are one implementation; an HTTP viewer or a recorder is
+// one more, in its own file, with no change to the scheduler or the hub.
+type frameReader interface {
+	// deliver hands the reader a frame on the scheduler goroutine, in the
+	// wake-up after the frame completed. It must not block: a reader that
+	// cannot take the frame now queues it (bounded) or drops it, counted.
+	deliver(f *liveFrame, now time.Time)
+}
+
 // errPathBusy refuses a second publisher on a path that does not allow
 // replacing (409 Conflict).
 var errPathBusy = errors.New("path has a publisher")
@@ -45,8 +55,8 @@ type liveStream struct {
 	// leaves the catalog when its publisher does.
 	dynamic bool
 
-	// readers are the playing sessions, for the scheduler.
-	readers atomic.Pointer[[]*Session]
+	// readers are the playing readers, for the scheduler.
+	readers atomic.Pointer[[]frameReader]
 
 	mu sync.Mutex
 	// sessions are the reader sessions set up on the path (playing or
@@ -162,27 +172,27 @@ func (ls *liveStream) stopIdle() {
 	ls.stopTimer = nil
 }
 
-// setPlaying adds a session to the readers the scheduler sends to, or
-// takes it out (PAUSE, TEARDOWN).
-func (ls *liveStream) setPlaying(ss *Session, on bool) {
+// setPlaying adds a reader to those the scheduler sends to, or takes it
+// out (PAUSE, TEARDOWN).
+func (ls *liveStream) setPlaying(r frameReader, on bool) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
-	ls.setPlayingLocked(ss, on)
+	ls.setPlayingLocked(r, on)
 }
 
-func (ls *liveStream) setPlayingLocked(ss *Session, on bool) {
-	var cur []*Session
+func (ls *liveStream) setPlayingLocked(r frameReader, on bool) {
+	var cur []frameReader
 	if p := ls.readers.Load(); p != nil {
 		cur = *p
 	}
-	next := make([]*Session, 0, len(cur)+1)
-	for _, r := range cur {
-		if r != ss {
-			next = append(next, r)
+	next := make([]frameReader, 0, len(cur)+1)
+	for _, o := range cur {
+		if o != r {
+			next = append(next, o)
 		}
 	}
 	if on && !ls.closed {
-		next = append(next, ss)
+		next = append(next, r)
 	}
 	ls.readers.Store(&next)
 }
@@ -325,8 +335,7 @@ func (ls *liveStream) close(reason string) {
 		ls.stopTimer.Stop()
 		ls.stopTimer = nil
 	}
-	empty := []*Session{}
-	ls.readers.Store(&empty)
+	ls.readers.Store(&[]frameReader{})
 	ls.mu.Unlock()
 	if p != nil {
 		p.stop()

@@ -61,13 +61,20 @@ func (s *Server) deliverLive(ls *liveStream, f *liveFrame, now time.Time) {
 	if rs == nil {
 		return
 	}
-	for _, ss := range *rs {
-		ss.mu.Lock()
-		if ss.state == statePlaying {
-			ss.ensureScratchFor(len(f.pk.Payloads))
-			s.sendFrame(ss, f.pk, f.jpeg, ss.tsBase+f.ts, now)
-		}
-		ss.mu.Unlock()
+	for _, r := range *rs {
+		r.deliver(f, now)
+	}
+}
+
+// deliver sends a live frame to an RTSP reader (frameReader): its own
+// sequence numbers, SSRC and timestamp offset over the frame's shared
+// payloads.
+func (ss *Session) deliver(f *liveFrame, now time.Time) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.state == statePlaying {
+		ss.ensureScratchFor(len(f.pk.Payloads))
+		ss.srv.sendFrame(ss, f.pk, f.jpeg, ss.tsBase+f.ts, now)
 	}
 }
 

@@ -159,17 +159,20 @@ func (ls *liveStream) detach(ss *Session) {
 	ls.gc()
 }
 
-// stopIdle stops the relay if still no reader came.
+// stopIdle stops the relay if still no reader came. The puller is stopped
+// outside mu: it takes mu itself to hand over frames.
 func (ls *liveStream) stopIdle() {
 	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	if len(ls.sessions) > 0 || ls.puller == nil {
+	p := ls.puller
+	if len(ls.sessions) > 0 || p == nil {
+		ls.mu.Unlock()
 		return
 	}
-	ls.srv.log.Info("relay idle: disconnecting", "stream", ls.st.Name, "after", ls.cfg.CloseAfter)
-	ls.puller.stop()
 	ls.puller = nil
 	ls.stopTimer = nil
+	ls.mu.Unlock()
+	ls.srv.log.Info("relay idle: disconnecting", "stream", ls.st.Name, "after", ls.cfg.CloseAfter)
+	p.stop()
 }
 
 // setPlaying adds a reader to those the scheduler sends to, or takes it

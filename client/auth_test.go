@@ -1,4 +1,4 @@
-package client
+package client_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/rtsp"
 	"github.com/rtpstream/rtpstream/server"
@@ -49,7 +50,7 @@ func TestAuth(t *testing.T) {
 				url = "rtsp://alice:s3cret@" + fake.Addr + "/cam"
 			}
 			start := time.Now()
-			s, err := Dial(context.Background(), url, Config{Credentials: tc.cred, Logger: testLogger(t)})
+			s, err := client.Dial(context.Background(), url, client.Config{Credentials: tc.cred, Logger: testLogger(t)})
 			if tc.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -65,7 +66,7 @@ func TestAuth(t *testing.T) {
 				}
 				return
 			}
-			mustIs(t, err, ErrUnauthorized)
+			mustIs(t, err, client.ErrUnauthorized)
 			if !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %q does not say %q", err, tc.wantErr)
 			}
@@ -102,7 +103,7 @@ func TestAuthStaleNonce(t *testing.T) {
 		c := rtsp.Challenge{Scheme: "Digest", Realm: "r", Nonce: nonce, QOP: []string{"auth"}}
 		return clienttest.Answer(rtsp.StatusUnauthorized, "WWW-Authenticate", c.String())
 	})
-	s := dial(t, fake.URL("/x"), Config{Credentials: &cred})
+	s := dial(t, fake.URL("/x"), client.Config{Credentials: &cred})
 	if s.Description() == nil || calls != 3 {
 		t.Fatalf("calls %d", calls)
 	}
@@ -116,8 +117,8 @@ func TestAuthOwnServer(t *testing.T) {
 	addr := startServer(t, src, server.Config{Credentials: &cred})
 	url := "rtsp://" + addr + "/v.mjpeg"
 	t.Run("good", func(t *testing.T) {
-		for _, tr := range []string{TransportUDP, TransportTCP} {
-			s := dial(t, url, Config{Credentials: &cred, Transport: tr})
+		for _, tr := range []string{client.TransportUDP, client.TransportTCP} {
+			s := dial(t, url, client.Config{Credentials: &cred, Transport: tr})
 			if err := s.Play(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +129,7 @@ func TestAuthOwnServer(t *testing.T) {
 		}
 	})
 	t.Run("wrong", func(t *testing.T) {
-		_, err := Dial(ctxT(t), url, Config{Credentials: &rtsp.Credentials{Username: "bob", Password: "x"}})
-		mustIs(t, err, ErrUnauthorized)
+		_, err := client.Dial(ctxT(t), url, client.Config{Credentials: &rtsp.Credentials{Username: "bob", Password: "x"}})
+		mustIs(t, err, client.ErrUnauthorized)
 	})
 }

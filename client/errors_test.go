@@ -1,4 +1,4 @@
-package client
+package client_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
@@ -32,16 +33,16 @@ func TestRedirect(t *testing.T) {
 	h3 := hop(h2.URL("/b"))
 	h4 := hop(h3.URL("/c"))
 
-	s := dial(t, h3.URL("/start"), Config{})
+	s := dial(t, h3.URL("/start"), client.Config{})
 	if got := s.Description().URL; got != final.URL("/cam") {
 		t.Fatalf("described %s", got)
 	}
-	s = dial(t, relative.URL("/old"), Config{})
+	s = dial(t, relative.URL("/old"), client.Config{})
 	if got := s.Description().URL; got != relative.URL("/new") {
 		t.Fatalf("described %s", got)
 	}
-	_, err := Dial(ctxT(t), h4.URL("/start"), Config{Logger: testLogger(t)})
-	mustIs(t, err, ErrTooManyRedirects)
+	_, err := client.Dial(ctxT(t), h4.URL("/start"), client.Config{Logger: testLogger(t)})
+	mustIs(t, err, client.ErrTooManyRedirects)
 }
 
 // TestDialErrors: 404, a silent server (timeout), connection refused, bad
@@ -71,23 +72,23 @@ func TestDialErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		url     string
-		cfg     Config
+		cfg     client.Config
 		want    error
 		within  time.Duration
 		message string
 	}{
-		{"404", notFound.URL("/missing"), Config{}, ErrNotFound, time.Second, "404 Not Found"},
-		{"silent", silent.URL("/x"), Config{Timeout: 500 * time.Millisecond, DisableLabDetect: true}, ErrTimeout, 2 * time.Second, "no answer within"},
-		{"silent-lab-detect", silent.URL("/x"), Config{Timeout: 500 * time.Millisecond, LabProbeTimeout: 200 * time.Millisecond}, ErrTimeout, 2 * time.Second, "neither OPTIONS (RTSP) nor SETUP in the lab dialect"},
-		{"refused", "rtsp://" + refused + "/x", Config{}, nil, time.Second, "refused"},
-		{"scheme", "http://127.0.0.1/x", Config{}, ErrBadURL, time.Second, "rtsp://"},
-		{"no-jpeg", noJPEG.URL("/x"), Config{}, ErrNoJPEGStream, time.Second, "Motion-JPEG"},
+		{"404", notFound.URL("/missing"), client.Config{}, client.ErrNotFound, time.Second, "404 Not Found"},
+		{"silent", silent.URL("/x"), client.Config{Timeout: 500 * time.Millisecond, DisableLabDetect: true}, client.ErrTimeout, 2 * time.Second, "no answer within"},
+		{"silent-lab-detect", silent.URL("/x"), client.Config{Timeout: 500 * time.Millisecond, LabProbeTimeout: 200 * time.Millisecond}, client.ErrTimeout, 2 * time.Second, "neither OPTIONS (RTSP) nor SETUP in the lab dialect"},
+		{"refused", "rtsp://" + refused + "/x", client.Config{}, nil, time.Second, "refused"},
+		{"scheme", "http://127.0.0.1/x", client.Config{}, client.ErrBadURL, time.Second, "rtsp://"},
+		{"no-jpeg", noJPEG.URL("/x"), client.Config{}, client.ErrNoJPEGStream, time.Second, "Motion-JPEG"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.cfg.Logger = testLogger(t)
 			start := time.Now()
-			s, err := Dial(context.Background(), tc.url, tc.cfg)
+			s, err := client.Dial(context.Background(), tc.url, tc.cfg)
 			if err == nil && tc.name == "silent-lab-detect" {
 				// The lab dialect only connects; its SETUP times out.
 				defer s.Close()
@@ -113,18 +114,18 @@ func TestDialErrors(t *testing.T) {
 // closed session cannot be used.
 func TestStateErrors(t *testing.T) {
 	fake := clienttest.StartFake(t, clienttest.Describe)
-	s := dial(t, fake.URL("/x"), Config{})
-	if err := s.Pause(ctxT(t)); !errors.Is(err, ErrState) {
+	s := dial(t, fake.URL("/x"), client.Config{})
+	if err := s.Pause(ctxT(t)); !errors.Is(err, client.ErrState) {
 		t.Fatalf("Pause in init: %v", err)
 	}
 	s.Close()
-	if err := s.Setup(ctxT(t)); !errors.Is(err, ErrState) {
+	if err := s.Setup(ctxT(t)); !errors.Is(err, client.ErrState) {
 		t.Fatalf("Setup after Close: %v", err)
 	}
-	if err := s.Play(ctxT(t)); !errors.Is(err, ErrState) {
+	if err := s.Play(ctxT(t)); !errors.Is(err, client.ErrState) {
 		t.Fatalf("Play after Close: %v", err)
 	}
-	mustIs(t, s.Err(), ErrClosed)
+	mustIs(t, s.Err(), client.ErrClosed)
 	if err := s.Teardown(ctxT(t)); err != nil {
 		t.Fatalf("Teardown after Close: %v", err)
 	}

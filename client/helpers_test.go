@@ -1,4 +1,4 @@
-package client
+package client_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/server"
@@ -58,9 +59,9 @@ func startServer(t testing.TB, src *clienttest.Sources, cfg server.Config) strin
 }
 
 // collect reads n frames (or until Done or the timeout).
-func collect(t testing.TB, s *Session, n int, timeout time.Duration) []Frame {
+func collect(t testing.TB, s *client.Session, n int, timeout time.Duration) []client.Frame {
 	t.Helper()
-	var out []Frame
+	var out []client.Frame
 	deadline := time.After(timeout)
 	for len(out) < n {
 		select {
@@ -84,7 +85,7 @@ func collect(t testing.TB, s *Session, n int, timeout time.Duration) []Frame {
 }
 
 // matchAll checks that every frame is pixel-identical to a source frame.
-func matchAll(t testing.TB, src *clienttest.Sources, frames []Frame) {
+func matchAll(t testing.TB, src *clienttest.Sources, frames []client.Frame) {
 	t.Helper()
 	for i, f := range frames {
 		if _, err := src.Match(f.JPEG); err != nil {
@@ -93,14 +94,14 @@ func matchAll(t testing.TB, src *clienttest.Sources, frames []Frame) {
 	}
 }
 
-func dial(t testing.TB, url string, cfg Config) *Session {
+func dial(t testing.TB, url string, cfg client.Config) *client.Session {
 	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = testLogger(t)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	s, err := Dial(ctx, url, cfg)
+	s, err := client.Dial(ctx, url, cfg)
 	if err != nil {
 		t.Fatalf("Dial %s: %v", url, err)
 	}

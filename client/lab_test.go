@@ -1,4 +1,4 @@
-package client
+package client_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/client/clienttest"
 )
 
@@ -17,10 +18,10 @@ func TestLab(t *testing.T) {
 	src := sources(t)
 	for _, tc := range []struct {
 		name string
-		cfg  Config
+		cfg  client.Config
 	}{
-		{"forced", Config{Lab: true}},
-		{"detected", Config{LabProbeTimeout: 300 * time.Millisecond}},
+		{"forced", client.Config{Lab: true}},
+		{"detected", client.Config{LabProbeTimeout: 300 * time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -36,7 +37,7 @@ func TestLab(t *testing.T) {
 				t.Fatal(err)
 			}
 			frames := collect(t, s, 1000, 10*time.Second) // until the end of stream
-			mustIs(t, s.Err(), ErrEndOfStream)
+			mustIs(t, s.Err(), client.ErrEndOfStream)
 			if len(frames) != 12 {
 				t.Fatalf("got %d frames, want 12", len(frames))
 			}
@@ -50,7 +51,7 @@ func TestLab(t *testing.T) {
 			}
 			waitFor(t, func() bool { td, closed := lab.TornDown(); return td && closed })
 			st := s.Stats()
-			if !st.Lab || st.Transport != TransportUDP || st.PacketsReceived != 12 || st.PacketsLost != 0 ||
+			if !st.Lab || st.Transport != client.TransportUDP || st.PacketsReceived != 12 || st.PacketsLost != 0 ||
 				st.FramesComplete != 12 || st.Width != 640 || st.Height != 480 {
 				t.Fatalf("stats %+v", st)
 			}
@@ -69,7 +70,7 @@ func TestLab(t *testing.T) {
 func TestLabPause(t *testing.T) {
 	src := sources(t)
 	lab := clienttest.StartLabServer(t, clienttest.LabConfig{Frames: src.JPEGs, Count: 1000, Interval: 10 * time.Millisecond})
-	s := dial(t, lab.URL, Config{Lab: true})
+	s := dial(t, lab.URL, client.Config{Lab: true})
 	ctx := ctxT(t)
 	if err := s.Play(ctx); err != nil {
 		t.Fatal(err)
@@ -78,7 +79,7 @@ func TestLabPause(t *testing.T) {
 	if err := s.Pause(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s.State() != StateReady {
+	if s.State() != client.StateReady {
 		t.Fatalf("state %s", s.State())
 	}
 	if err := s.Play(ctx); err != nil {

@@ -1,4 +1,4 @@
-package client
+package client_test
 
 import (
 	"math"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/server"
 )
@@ -24,12 +25,12 @@ func TestLossyRelay(t *testing.T) {
 			proxy := clienttest.StartProxy(t, addr, clienttest.RelayConfig{
 				Seed: seed, Drop: 0.03, Duplicate: 0.02, Reorder: 0.03, Delay: 0.1, MaxDelay: 8 * time.Millisecond, Limit: 500,
 			})
-			s := dial(t, proxy.URL("/v.mjpeg"), Config{Transport: TransportUDP, RTCPInterval: 150 * time.Millisecond})
+			s := dial(t, proxy.URL("/v.mjpeg"), client.Config{Transport: client.TransportUDP, RTCPInterval: 150 * time.Millisecond})
 			if err := s.Play(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
 			frames := collect(t, s, 1<<20, 20*time.Second) // until the relay's BYE
-			mustIs(t, s.Err(), ErrEndOfStream)
+			mustIs(t, s.Err(), client.ErrEndOfStream)
 			matchAll(t, src, frames)
 			truth := proxy.Truth()
 			st := s.Stats()

@@ -1,10 +1,11 @@
-package client
+package client_test
 
 import (
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/server"
 )
 
@@ -14,11 +15,11 @@ import (
 func TestOwnServer(t *testing.T) {
 	src := sources(t)
 	addr := startServer(t, src, server.Config{})
-	for _, tr := range []string{TransportUDP, TransportTCP, TransportAuto} {
+	for _, tr := range []string{client.TransportUDP, client.TransportTCP, client.TransportAuto} {
 		t.Run(tr, func(t *testing.T) {
 			t.Parallel()
-			s := dial(t, "rtsp://"+addr+"/v.mjpeg", Config{Transport: tr})
-			if st := s.State(); st != StateInit {
+			s := dial(t, "rtsp://"+addr+"/v.mjpeg", client.Config{Transport: tr})
+			if st := s.State(); st != client.StateInit {
 				t.Fatalf("state %s after Dial", st)
 			}
 			if d := s.Description(); d.Control != "rtsp://"+addr+"/v.mjpeg/stream=0" || d.PayloadType != 26 {
@@ -28,7 +29,7 @@ func TestOwnServer(t *testing.T) {
 			if err := s.Setup(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if st := s.State(); st != StateReady {
+			if st := s.State(); st != client.StateReady {
 				t.Fatalf("state %s after Setup", st)
 			}
 			if err := s.Play(ctx); err != nil {
@@ -38,7 +39,7 @@ func TestOwnServer(t *testing.T) {
 			if err := s.Pause(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if st := s.State(); st != StateReady {
+			if st := s.State(); st != client.StateReady {
 				t.Fatalf("state %s after Pause", st)
 			}
 			if err := s.Play(ctx); err != nil {
@@ -49,22 +50,19 @@ func TestOwnServer(t *testing.T) {
 			// Our server sends a frame as one GSO message; on Linux the
 			// client's UDP_GRO socket gets it in one read, cut correctly
 			// (matchAll above).
-			s.mu.Lock()
-			m := s.media
-			s.mu.Unlock()
-			if want := tr != TransportTCP && runtime.GOOS == "linux"; (m.coalesced.Load() > 0) != want {
-				t.Errorf("%d coalesced reads; want some: %v", m.coalesced.Load(), want)
+			if n, want := client.CoalescedReads(s), tr != client.TransportTCP && runtime.GOOS == "linux"; (n > 0) != want {
+				t.Errorf("%d coalesced reads; want some: %v", n, want)
 			}
 			if err := s.Teardown(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if st := s.State(); st != StateClosed {
+			if st := s.State(); st != client.StateClosed {
 				t.Fatalf("state %s after Teardown", st)
 			}
 			st := s.Stats()
 			want := tr
-			if tr == TransportAuto {
-				want = TransportUDP
+			if tr == client.TransportAuto {
+				want = client.TransportUDP
 			}
 			if st.Transport != want || st.PacketsLost != 0 || st.FramesIncomplete != 0 || st.Duplicates != 0 ||
 				st.Width != 640 || st.Height != 480 || st.FramesComplete < 30 || st.PacketsReceived == 0 || st.BitrateBps <= 0 || st.FPS <= 0 {

@@ -1,4 +1,4 @@
-package client
+package client_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/rtsp"
@@ -30,7 +31,7 @@ func TestAutoFallbackSilentUDP(t *testing.T) {
 				addr, path = strings.TrimPrefix(u[:strings.LastIndex(u, "/")], "rtsp://"), u[strings.LastIndex(u, "/"):]
 			}
 			proxy := clienttest.StartProxy(t, addr, clienttest.RelayConfig{Blackhole: true})
-			s := dial(t, proxy.URL(path), Config{NoPacketTimeout: 700 * time.Millisecond})
+			s := dial(t, proxy.URL(path), client.Config{NoPacketTimeout: 700 * time.Millisecond})
 			start := time.Now()
 			if err := s.Play(ctxT(t)); err != nil {
 				t.Fatal(err)
@@ -39,7 +40,7 @@ func TestAutoFallbackSilentUDP(t *testing.T) {
 				t.Fatalf("fell back after %v", d)
 			}
 			matchAll(t, src, collect(t, s, 10, 5*time.Second))
-			if st := s.Stats(); st.Transport != TransportTCP || st.PacketsLost != 0 {
+			if st := s.Stats(); st.Transport != client.TransportTCP || st.PacketsLost != 0 {
 				t.Fatalf("stats %+v", st)
 			}
 			if n := proxy.Truth().Setups; n != 1 {
@@ -57,19 +58,19 @@ func TestAutoFallbackSilentUDP(t *testing.T) {
 func TestAutoFallback461(t *testing.T) {
 	src := clienttest.LoadSources(t, testenv.SharedPath(t, "vectors/frames_640x480_q5/*.jpg"))
 	url := clienttest.StartGst(t, "--source", "frames", "--path", testenv.SharedPath(t, "vectors/frames_640x480_q5/*.jpg"), "--protocols", "tcp")
-	s := dial(t, url, Config{})
+	s := dial(t, url, client.Config{})
 	if err := s.Play(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
 	matchAll(t, src, collect(t, s, 10, 10*time.Second))
-	if st := s.Stats(); st.Transport != TransportTCP {
+	if st := s.Stats(); st.Transport != client.TransportTCP {
 		t.Fatalf("stats %+v", st)
 	}
 	if err := s.Teardown(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
-	s = dial(t, url, Config{Transport: TransportUDP})
-	if err := s.Play(ctxT(t)); !errors.Is(err, ErrUnsupportedTransport) {
+	s = dial(t, url, client.Config{Transport: client.TransportUDP})
+	if err := s.Play(ctxT(t)); !errors.Is(err, client.ErrUnsupportedTransport) {
 		t.Fatalf("udp only: %v", err)
 	}
 }
@@ -80,7 +81,7 @@ func TestMediaTimeout(t *testing.T) {
 	src := sources(t)
 	addr := startServer(t, src, server.Config{})
 	proxy := clienttest.StartProxy(t, addr, clienttest.RelayConfig{Blackhole: true})
-	s := dial(t, proxy.URL("/v.mjpeg"), Config{Transport: TransportUDP, MediaTimeout: 500 * time.Millisecond})
+	s := dial(t, proxy.URL("/v.mjpeg"), client.Config{Transport: client.TransportUDP, MediaTimeout: 500 * time.Millisecond})
 	if err := s.Play(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -89,16 +90,16 @@ func TestMediaTimeout(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no media timeout")
 	}
-	mustIs(t, s.Err(), ErrTimeout)
+	mustIs(t, s.Err(), client.ErrTimeout)
 
-	s = dial(t, proxy.URL("/v.mjpeg"), Config{NoPacketTimeout: time.Minute})
+	s = dial(t, proxy.URL("/v.mjpeg"), client.Config{NoPacketTimeout: time.Minute})
 	errc := make(chan error, 1)
 	go func() { errc <- s.Play(context.Background()) }()
 	time.Sleep(200 * time.Millisecond)
 	s.Close()
 	select {
 	case err := <-errc:
-		mustIs(t, err, ErrClosed)
+		mustIs(t, err, client.ErrClosed)
 	case <-time.After(3 * time.Second):
 		t.Fatal("Close did not end Play")
 	}
@@ -109,15 +110,15 @@ func TestMediaTimeout(t *testing.T) {
 func TestEndOfStream(t *testing.T) {
 	src := sources(t)
 	addr := startServer(t, src, server.Config{NoLoop: true})
-	for _, tr := range []string{TransportUDP, TransportTCP} {
+	for _, tr := range []string{client.TransportUDP, client.TransportTCP} {
 		t.Run(tr, func(t *testing.T) {
 			t.Parallel()
-			s := dial(t, "rtsp://"+addr+"/v.mjpeg", Config{Transport: tr})
+			s := dial(t, "rtsp://"+addr+"/v.mjpeg", client.Config{Transport: tr})
 			if err := s.Play(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
 			frames := collect(t, s, 100, 10*time.Second)
-			mustIs(t, s.Err(), ErrEndOfStream)
+			mustIs(t, s.Err(), client.ErrEndOfStream)
 			if len(frames) != len(src.JPEGs) {
 				t.Fatalf("%d frames, want %d", len(frames), len(src.JPEGs))
 			}
@@ -152,7 +153,7 @@ func TestKeepalive(t *testing.T) {
 				}
 				return clienttest.Answer(rtsp.StatusOK)
 			})
-			s := dial(t, fake.URL("/x"), Config{Transport: TransportTCP})
+			s := dial(t, fake.URL("/x"), client.Config{Transport: client.TransportTCP})
 			if err := s.Setup(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
@@ -181,7 +182,7 @@ func TestServerClosesConnection(t *testing.T) {
 		}
 		return clienttest.Answer(rtsp.StatusOK)
 	})
-	s := dial(t, fake.URL("/x"), Config{Transport: TransportTCP})
+	s := dial(t, fake.URL("/x"), client.Config{Transport: client.TransportTCP})
 	if err := s.Play(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -191,5 +192,5 @@ func TestServerClosesConnection(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("stream did not end")
 	}
-	mustIs(t, s.Err(), ErrEndOfStream)
+	mustIs(t, s.Err(), client.ErrEndOfStream)
 }

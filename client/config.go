@@ -113,8 +113,8 @@ func (c Config) withDefaults() (Config, error) {
 	default:
 		return c, fmt.Errorf("client: unknown transport %q (want udp, tcp or auto)", c.Transport)
 	}
-	if c.Lab && c.Transport == TransportTCP {
-		return c, fmt.Errorf("client: the lab dialect streams over UDP only")
+	if d := dialectFor(&c); !d.interleaved && c.Transport == TransportTCP {
+		return c, fmt.Errorf("client: the %s dialect streams over UDP only", d.name)
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {

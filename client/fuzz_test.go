@@ -62,7 +62,7 @@ func FuzzServerBytes(f *testing.F) {
 		c := newCtrlConn(cli, time.Second, cfg.Logger)
 		s := &Session{cfg: cfg, log: cfg.Logger, done: make(chan struct{}), frames: make(chan Frame, 4)}
 		m := &media{s: s, transport: TransportTCP, log: cfg.Logger, cc: c, rtpCh: 0, rtcpCh: 1}
-		m.recv = newReceiver(TransportTCP, &s.cfg, false, s.frames)
+		m.recv = newReceiver(TransportTCP, &s.cfg, standard, s.frames)
 		m.start()
 		_, _ = c.roundTrip(context.Background(), &rtsp.Request{Method: "OPTIONS", URL: "rtsp://h/x"}, 200*time.Millisecond)
 		c.close()

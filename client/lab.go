@@ -12,23 +12,46 @@ import (
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
-// labMaxRequest is the lab server's recv size: a request must fit in one
-// segment of at most this many bytes (lab-dialect.md).
-const labMaxRequest = 256
-
-// labConn is the control connection in the lab dialect (lab-dialect.md):
-// each request is one write of at most 256 bytes with "\n" line ends and
-// no terminator, the CSeq on line 2, no pipelining; each reply is read as
-// one segment, with a timeout because the lab server stays silent when a
-// request is out of state.
-type labConn struct {
-	nc      net.Conn
-	timeout time.Duration
-	cseq    int
-	buf     []byte
+// labControl is the lab dialect's procedure (lab-dialect.md): Dial only
+// connects (the lab server never answers OPTIONS or DESCRIBE), SETUP asks
+// for one UDP port with "Transport: RTP/UDP; client_port= N", and each
+// request names the bare file name.
+type labControl struct {
+	s *Session
+	// probed: the dialect was chosen because OPTIONS went unanswered, so
+	// SETUP must be answered within Config.LabProbeTimeout.
+	probed bool
+	// file is the request-URI; conn the control connection. Both are set
+	// by dial and read-only afterwards.
+	file string
+	conn *labConn
 }
 
-func (s *Session) dialLab(ctx context.Context) error {
+func newLabControl(s *Session) control { return &labControl{s: s} }
+
+// labConn is the control connection in the lab dialect (lab-dialect.md):
+// each request is one write of at most maxRequest bytes with "\n" line ends
+// and no terminator, the CSeq on line 2, no pipelining; each reply is read
+// as one segment, with a timeout because the lab server stays silent when
+// a request is out of state.
+type labConn struct {
+	nc         net.Conn
+	timeout    time.Duration
+	maxRequest int // 0: no limit
+	cseq       int
+	buf        []byte
+}
+
+// dialProbed switches a session whose OPTIONS went unanswered to the lab
+// dialect and connects again.
+func (s *Session) dialProbed(ctx context.Context) error {
+	s.use(labDialect)
+	s.ctl.(*labControl).probed = true
+	return s.ctl.dial(ctx)
+}
+
+func (c *labControl) dial(ctx context.Context) error {
+	s := c.s
 	file, err := s.tgt.labFile()
 	if err != nil {
 		return err
@@ -41,11 +64,15 @@ func (s *Session) dialLab(ctx context.Context) error {
 		}
 		return fmt.Errorf("connect %s: %w", s.tgt.addr, err)
 	}
-	s.mu.Lock()
-	s.lab, s.labFile = true, file
-	s.lc = &labConn{nc: nc, timeout: s.cfg.Timeout, buf: make([]byte, 4096)}
-	s.mu.Unlock()
+	c.file = file
+	c.conn = &labConn{nc: nc, timeout: s.cfg.Timeout, maxRequest: s.d.maxRequest, buf: make([]byte, 4096)}
 	return nil
+}
+
+func (c *labControl) close() {
+	if c.conn != nil {
+		c.conn.close()
+	}
 }
 
 // exchange sends one lab request and reads its reply (the reply whose CSeq
@@ -55,8 +82,8 @@ func (c *labConn) exchange(ctx context.Context, method, file string, fields ...r
 	req := &rtsp.Request{Method: method, URL: file, Lab: true,
 		Header: append(rtsp.Header{{Name: "CSeq", Value: strconv.Itoa(c.cseq)}}, fields...)}
 	b := req.Marshal()
-	if len(b) > labMaxRequest {
-		return nil, fmt.Errorf("%s %s: request is %d bytes, the lab server reads at most %d (file name too long?)", method, file, len(b), labMaxRequest)
+	if c.maxRequest > 0 && len(b) > c.maxRequest {
+		return nil, fmt.Errorf("%s %s: request is %d bytes, the lab server reads at most %d (file name too long?)", method, file, len(b), c.maxRequest)
 	}
 	deadline := time.Now().Add(c.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -98,27 +125,25 @@ func (c *labConn) exchange(ctx context.Context, method, file string, fields ...r
 
 func (c *labConn) close() { _ = c.nc.Close() }
 
-// labSetup sends the lab SETUP: "Transport: RTP/UDP; client_port= N" on
-// line 3, with one local UDP port (the lab sends no RTCP).
-func (s *Session) labSetup(ctx context.Context) error {
-	s.mu.Lock()
-	lc := s.lc
-	s.mu.Unlock()
-	local, remote := connAddrs(lc.nc)
+// setup sends the lab SETUP: "Transport: RTP/UDP; client_port= N" on line
+// 3, with one local UDP port (the lab sends no RTCP).
+func (c *labControl) setup(ctx context.Context) error {
+	s := c.s
+	local, remote := connAddrs(c.conn.nc)
 	conn, err := listenUDP(local, s.cfg.RTPPort)
 	if err != nil {
 		return fmt.Errorf("SETUP: RTP port: %w", err)
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
-	if s.labDetected {
+	if c.probed {
 		// A lab server answers at once; the standard OPTIONS already waited.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.LabProbeTimeout)
 		defer cancel()
 	}
-	resp, err := lc.exchange(ctx, "SETUP", s.labFile, rtsp.Field{Name: "Transport", Value: rtsp.LabTransport(port)})
+	resp, err := c.conn.exchange(ctx, "SETUP", c.file, rtsp.Field{Name: "Transport", Value: rtsp.LabTransport(port)})
 	if err == nil && resp.StatusCode != rtsp.StatusOK {
-		err = statusError("SETUP", s.labFile, resp)
+		err = statusError("SETUP", c.file, resp)
 	}
 	var sess rtsp.Session
 	if err == nil {
@@ -128,42 +153,37 @@ func (s *Session) labSetup(ctx context.Context) error {
 	}
 	if err != nil {
 		_ = conn.Close()
-		if s.labDetected && (errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded)) {
+		if c.probed && (errors.Is(err, ErrTimeout) || errors.Is(err, context.DeadlineExceeded)) {
 			err = fmt.Errorf("%w: the server answered neither OPTIONS (RTSP) nor SETUP in the lab dialect within %v", ErrTimeout, s.cfg.LabProbeTimeout)
 		}
 		return err
 	}
 	m := &media{s: s, transport: TransportUDP, log: s.log, rtpConn: conn, serverIP: remote, readTimeout: s.cfg.UDPReadTimeout}
-	m.recv = newReceiver(TransportUDP, &s.cfg, true, s.frames)
+	m.recv = newReceiver(TransportUDP, &s.cfg, s.d, s.frames)
 	return s.install(m, sess)
 }
 
-// labPlay sends PLAY and marks the session playing.
-func (s *Session) labPlay(ctx context.Context) error {
-	if err := s.labRequest(ctx, "PLAY"); err != nil {
+// play sends PLAY and marks the session playing.
+func (c *labControl) play(ctx context.Context) error {
+	if err := c.request(ctx, "PLAY"); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	m := s.media
-	if s.state != StateClosed {
-		s.state, s.played = StatePlaying, true
-	}
-	s.mu.Unlock()
-	m.recv.setPlaying(time.Now())
+	c.s.markPlaying()
 	return nil
 }
 
-// labRequest sends PLAY, PAUSE or TEARDOWN with the session ID.
-func (s *Session) labRequest(ctx context.Context, method string) error {
+// request sends PLAY, PAUSE or TEARDOWN with the session ID.
+func (c *labControl) request(ctx context.Context, method string) error {
+	s := c.s
 	s.mu.Lock()
-	lc, sid := s.lc, s.sessionID
+	sid := s.sessionID
 	s.mu.Unlock()
-	resp, err := lc.exchange(ctx, method, s.labFile, rtsp.Field{Name: "Session", Value: sid})
+	resp, err := c.conn.exchange(ctx, method, c.file, rtsp.Field{Name: "Session", Value: sid})
 	if err != nil {
 		return err
 	}
 	if resp.StatusCode != rtsp.StatusOK {
-		return statusError(method, s.labFile, resp)
+		return statusError(method, c.file, resp)
 	}
 	return nil
 }

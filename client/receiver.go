@@ -20,8 +20,8 @@ type receiver struct {
 	mu sync.Mutex
 
 	transport string
-	lab       bool
-	labTick   uint32 // lab: RTP units per nominal frame, for the jitter
+	d         *dialect
+	frameTick uint32 // RTP units per nominal frame, if d.nominalClock
 	log       *slog.Logger
 
 	stats   rtcp.ReceiverStats
@@ -53,16 +53,16 @@ type receiver struct {
 	gotFirst     bool
 }
 
-func newReceiver(transport string, cfg *Config, lab bool, frames chan<- Frame) *receiver {
+func newReceiver(transport string, cfg *Config, d *dialect, frames chan<- Frame) *receiver {
 	r := &receiver{
 		transport:   transport,
-		lab:         lab,
+		d:           d,
 		log:         cfg.Logger,
 		frames:      frames,
 		firstPacket: make(chan struct{}),
 	}
-	if lab {
-		r.labTick = uint32(cfg.LabFrameInterval * rtpjpeg.ClockRate / time.Second)
+	if d.nominalClock {
+		r.frameTick = uint32(cfg.LabFrameInterval * rtpjpeg.ClockRate / time.Second)
 	}
 	if transport == TransportUDP {
 		r.reorder = newReorderBuffer(cfg.ReorderPackets, cfg.ReorderDelay)
@@ -93,8 +93,8 @@ func (r *receiver) rtp(buf []byte, now time.Time) {
 		return
 	}
 	ts := p.Timestamp
-	if r.lab {
-		ts = uint32(p.SequenceNumber) * r.labTick
+	if r.d.nominalClock {
+		ts = uint32(p.SequenceNumber) * r.frameTick
 	}
 	if r.stats.Update(p.SequenceNumber, ts, now) {
 		return // duplicate
@@ -249,7 +249,7 @@ func (r *receiver) snapshot() Stats {
 	defer r.mu.Unlock()
 	s := Stats{
 		Transport:          r.transport,
-		Lab:                r.lab,
+		Lab:                r.d == labDialect,
 		PacketsReceived:    r.stats.Received,
 		PacketsExpected:    r.stats.Expected(),
 		PacketsLost:        r.stats.Lost(),

@@ -36,7 +36,7 @@ func packetsOf(tb testing.TB) [][]byte {
 func TestReceiverLabJitter(t *testing.T) {
 	cfg, _ := Config{}.withDefaults()
 	frames := make(chan Frame, 16)
-	r := newReceiver(TransportUDP, &cfg, true, frames)
+	r := newReceiver(TransportUDP, &cfg, labDialect, frames)
 	jpeg, _ := os.ReadFile(testenv.SharedPath(t, "vectors/frames_640x480_q5/00001.jpg"))
 	start := time.Now()
 	for i := 1; i <= 10; i++ {
@@ -58,7 +58,7 @@ func BenchmarkReceiverFrame(b *testing.B) {
 	pkts := packetsOf(b)
 	cfg, _ := Config{}.withDefaults()
 	frames := make(chan Frame, 1)
-	r := newReceiver(TransportUDP, &cfg, false, frames)
+	r := newReceiver(TransportUDP, &cfg, standard, frames)
 	now := time.Now()
 	seq, ts := uint16(0), uint32(0)
 	b.ReportAllocs()

@@ -31,9 +31,10 @@ type Session struct {
 	log *slog.Logger
 	tgt target
 
-	lab         bool
-	labDetected bool   // lab dialect chosen because OPTIONS went unanswered
-	labFile     string // lab request-URI
+	// d is the server's dialect and ctl its procedure (dialect.go); both
+	// are set during Dial and read-only afterwards.
+	d   *dialect
+	ctl control
 
 	reqMu       sync.Mutex // one request at a time; guards auth and lastRequest
 	auth        authState
@@ -42,8 +43,7 @@ type Session struct {
 	opMu sync.Mutex // serialises Setup, Play, Pause, Teardown
 
 	mu             sync.Mutex // guards the fields below
-	cc             *ctrlConn  // standard dialect
-	lc             *labConn   // lab dialect
+	cc             *ctrlConn  // RFC 2326 control connection (nil in the lab dialect)
 	desc           *Description
 	state          State
 	sessionID      string
@@ -99,12 +99,8 @@ func Dial(ctx context.Context, rawURL string, cfg Config) (*Session, error) {
 	if s.auth.cred == nil {
 		s.auth.cred = tgt.cred
 	}
-	if cfg.Lab {
-		err = s.dialLab(ctx)
-	} else {
-		err = s.dialStandard(ctx)
-	}
-	if err != nil {
+	s.use(dialectFor(&cfg))
+	if err := s.ctl.dial(ctx); err != nil {
 		s.cancel()
 		return nil, err
 	}
@@ -124,6 +120,25 @@ type redirectError struct {
 
 func (e *redirectError) Error() string {
 	return fmt.Sprintf("redirected (%d) to %s", e.code, e.to.String())
+}
+
+// rtspControl is the standard dialect's procedure (RFC 2326).
+type rtspControl struct{ s *Session }
+
+func newRTSPControl(s *Session) control { return rtspControl{s} }
+
+func (c rtspControl) dial(ctx context.Context) error              { return c.s.dialStandard(ctx) }
+func (c rtspControl) setup(ctx context.Context) error             { return c.s.setupStandard(ctx) }
+func (c rtspControl) play(ctx context.Context) error              { return c.s.playStandard(ctx) }
+func (c rtspControl) request(ctx context.Context, m string) error { return c.s.simpleRequest(ctx, m) }
+
+func (c rtspControl) close() {
+	c.s.mu.Lock()
+	cc := c.s.cc
+	c.s.mu.Unlock()
+	if cc != nil {
+		cc.close()
+	}
 }
 
 func (s *Session) dialStandard(ctx context.Context) error {
@@ -158,8 +173,7 @@ func (s *Session) dialStandard(ctx context.Context) error {
 		}
 		if errors.Is(err, errNoOptionsAnswer) {
 			s.log.Info("no answer to OPTIONS: trying the lab dialect", "after", s.cfg.LabProbeTimeout)
-			s.labDetected = true
-			return s.dialLab(ctx)
+			return s.dialProbed(ctx)
 		}
 		return err
 	}
@@ -283,9 +297,11 @@ func (s *Session) setupLocked(ctx context.Context) error {
 	if st := s.State(); st != StateInit {
 		return fmt.Errorf("%w: Setup in state %s", ErrState, st)
 	}
-	if s.lab {
-		return s.labSetup(ctx)
-	}
+	return s.ctl.setup(ctx)
+}
+
+// setupStandard sends SETUP with the configured transport.
+func (s *Session) setupStandard(ctx context.Context) error {
 	switch s.cfg.Transport {
 	case TransportUDP:
 		return s.setupUDP(ctx)
@@ -331,7 +347,7 @@ func (s *Session) setupUDP(ctx context.Context) error {
 			m.serverRTCP = netip.AddrPortFrom(remote, uint16(rp))
 		}
 	}
-	m.recv = newReceiver(TransportUDP, &s.cfg, false, s.frames)
+	m.recv = newReceiver(TransportUDP, &s.cfg, s.d, s.frames)
 	return s.install(m, sess)
 }
 
@@ -352,7 +368,7 @@ func (s *Session) setupTCP(ctx context.Context) error {
 		}
 		m.rtpCh, m.rtcpCh = uint8(a), uint8(b)
 	}
-	m.recv = newReceiver(TransportTCP, &s.cfg, false, s.frames)
+	m.recv = newReceiver(TransportTCP, &s.cfg, s.d, s.frames)
 	return s.install(m, sess)
 }
 
@@ -437,9 +453,12 @@ func (s *Session) Play(ctx context.Context) error {
 	default:
 		return fmt.Errorf("%w: Play in state %s", ErrState, st)
 	}
-	if s.lab {
-		return s.labPlay(ctx)
-	}
+	return s.ctl.play(ctx)
+}
+
+// playStandard sends PLAY; with transport "auto" over UDP it falls back to
+// TCP when no packet arrives.
+func (s *Session) playStandard(ctx context.Context) error {
 	if err := s.playRequest(ctx); err != nil {
 		return err
 	}
@@ -467,7 +486,6 @@ func (s *Session) Play(ctx context.Context) error {
 func (s *Session) playRequest(ctx context.Context) error {
 	s.mu.Lock()
 	d, played := s.desc, s.played
-	m := s.media
 	s.mu.Unlock()
 	hdr := s.sessionHeader()
 	if !played {
@@ -484,13 +502,22 @@ func (s *Session) playRequest(ctx context.Context) error {
 	if !isSuccess(resp.StatusCode) {
 		return statusError("PLAY", d.AggregateControl, resp)
 	}
+	s.markPlaying()
+	return nil
+}
+
+// markPlaying records an answered PLAY: the state, and the start of the
+// receiver's idle clock.
+func (s *Session) markPlaying() {
 	s.mu.Lock()
+	m := s.media
 	if s.state != StateClosed {
 		s.state, s.played = StatePlaying, true
 	}
 	s.mu.Unlock()
-	m.recv.setPlaying(time.Now())
-	return nil
+	if m != nil {
+		m.recv.setPlaying(time.Now())
+	}
 }
 
 // fallbackTCP replaces a silent UDP session by a TCP one: TEARDOWN, then
@@ -559,20 +586,10 @@ func (s *Session) Pause(ctx context.Context) error {
 		return fmt.Errorf("%w: Pause in state %s", ErrState, st)
 	}
 	s.mu.Lock()
-	m, d := s.media, s.desc
+	m := s.media
 	s.mu.Unlock()
-	if s.lab {
-		if err := s.labRequest(ctx, "PAUSE"); err != nil {
-			return err
-		}
-	} else {
-		resp, err := s.do(ctx, "PAUSE", d.AggregateControl, s.sessionHeader(), s.cfg.Timeout)
-		if err != nil {
-			return err
-		}
-		if !isSuccess(resp.StatusCode) {
-			return statusError("PAUSE", d.AggregateControl, resp)
-		}
+	if err := s.ctl.request(ctx, "PAUSE"); err != nil {
+		return err
 	}
 	m.recv.setPlaying(time.Time{})
 	s.mu.Lock()
@@ -591,20 +608,26 @@ func (s *Session) Teardown(ctx context.Context) error {
 	defer s.opMu.Unlock()
 	defer s.Close()
 	s.mu.Lock()
-	st, sid, d := s.state, s.sessionID, s.desc
+	st, sid := s.state, s.sessionID
 	s.mu.Unlock()
 	if st == StateClosed || sid == "" {
 		return nil
 	}
-	if s.lab {
-		return s.labRequest(ctx, "TEARDOWN")
-	}
-	resp, err := s.do(ctx, "TEARDOWN", d.AggregateControl, s.sessionHeader(), s.cfg.Timeout)
+	return s.ctl.request(ctx, "TEARDOWN")
+}
+
+// simpleRequest sends PAUSE, TEARDOWN or another request that carries only
+// the Session header to the aggregate control URL, and checks the answer.
+func (s *Session) simpleRequest(ctx context.Context, method string) error {
+	s.mu.Lock()
+	d := s.desc
+	s.mu.Unlock()
+	resp, err := s.do(ctx, method, d.AggregateControl, s.sessionHeader(), s.cfg.Timeout)
 	if err != nil {
 		return err
 	}
 	if !isSuccess(resp.StatusCode) {
-		return statusError("TEARDOWN", d.AggregateControl, resp)
+		return statusError(method, d.AggregateControl, resp)
 	}
 	return nil
 }
@@ -616,15 +639,12 @@ func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.state = StateClosed
-		m, cc, lc := s.media, s.cc, s.lc
+		m := s.media
 		s.media = nil
 		s.mu.Unlock()
 		s.cancel()
-		if cc != nil {
-			cc.close()
-		}
-		if lc != nil {
-			lc.close()
+		if s.ctl != nil {
+			s.ctl.close()
 		}
 		if m != nil {
 			m.close()
@@ -682,7 +702,7 @@ func (s *Session) State() State {
 }
 
 // Lab reports whether the session speaks the lab dialect.
-func (s *Session) Lab() bool { return s.lab }
+func (s *Session) Lab() bool { return s.d == labDialect }
 
 // Description returns what DESCRIBE said (nil in the lab dialect).
 func (s *Session) Description() *Description {
@@ -697,7 +717,7 @@ func (s *Session) Stats() Stats {
 	r := s.recv
 	s.mu.Unlock()
 	if r == nil {
-		return Stats{Lab: s.lab}
+		return Stats{Lab: s.Lab()}
 	}
 	return r.snapshot()
 }
@@ -731,20 +751,23 @@ func (s *Session) maintain() {
 		}
 		if idle, playing := m.recv.idle(now); playing && s.Err() == nil {
 			switch {
-			case s.lab && idle >= s.cfg.LabEndTimeout:
+			case s.d.silenceEnds && idle >= s.cfg.LabEndTimeout:
 				m.recv.flush()
 				s.end(fmt.Errorf("%w: no packet for %v", ErrEndOfStream, idle.Round(time.Millisecond)))
-			case !s.lab && idle >= s.cfg.MediaTimeout:
+			case !s.d.silenceEnds && idle >= s.cfg.MediaTimeout:
 				m.recv.flush()
 				s.end(fmt.Errorf("%w: no media for %v", ErrTimeout, idle.Round(time.Millisecond)))
 			}
 		}
-		if s.lab || sid == "" {
+		if sid == "" {
 			continue
 		}
-		if !now.Before(nextRR) {
+		if s.d.rtcp && !now.Before(nextRR) {
 			m.sendReport(now)
 			nextRR = now.Add(rtcpInterval(s.cfg.RTCPInterval))
+		}
+		if !s.d.keepalive {
+			continue
 		}
 		s.reqMu.Lock()
 		last := s.lastRequest

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -24,6 +25,13 @@ import (
 // logs to stderr, and on SIGINT/SIGTERM says BYE to every session and
 // exits 0.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return serve(ctx, args, stdout, stderr, nil)
+}
+
+// serve is runServe; a value on reload (nil in the command) does what
+// SIGHUP does, so that tests running serve in-process can reload without
+// signalling their own process.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, reload <-chan struct{}) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var (
 		listen     = fs.String("listen", ":8554", "RTSP `address` to listen on (127.0.0.1:0 picks a free port)")
@@ -149,12 +157,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := srv.Listen(*listen); err != nil {
 		return err
 	}
-	for _, u := range srv.URLs() {
-		fmt.Fprintln(stdout, "stream", u)
+	// printed are the streams announced on stdout: at start, then the
+	// paths a reload adds.
+	var printMu sync.Mutex
+	printed := map[string]bool{}
+	announce := func() {
+		printMu.Lock()
+		defer printMu.Unlock()
+		for _, u := range srv.URLs() {
+			if !printed[u] {
+				printed[u] = true
+				fmt.Fprintln(stdout, "stream", u)
+			}
+		}
+		if f, ok := stdout.(interface{ Sync() error }); ok {
+			_ = f.Sync()
+		}
 	}
-	if f, ok := stdout.(interface{ Sync() error }); ok {
-		_ = f.Sync()
-	}
+	// SIGHUP is caught before the stream lines say the server is ready:
+	// a reload sent at once must not kill it (SIGHUP's default action).
 	if *confFile != "" {
 		stop := reloadOnHUP(ctx, log, srv, func() ([]server.PathConfig, error) {
 			f, err := loadConfig()
@@ -162,16 +183,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return nil, err
 			}
 			return pathsOf(f, relays), nil
-		})
+		}, reload, announce)
 		defer stop()
 	}
+	announce()
 	return srv.Serve(ctx)
 }
 
-// reloadOnHUP re-reads the configuration on every SIGHUP and installs its
-// paths: added and removed paths take effect, unchanged ones keep their
-// sessions; a bad file keeps the running configuration and logs why.
-func reloadOnHUP(ctx context.Context, log *slog.Logger, srv *server.Server, load func() ([]server.PathConfig, error)) (stop func()) {
+// reloadOnHUP re-reads the configuration on every SIGHUP (or value on
+// reload) and installs its paths: added and removed paths take effect,
+// unchanged ones keep their sessions, and announce prints the `stream`
+// lines of the added ones; a bad file keeps the running configuration and
+// logs why.
+func reloadOnHUP(ctx context.Context, log *slog.Logger, srv *server.Server, load func() ([]server.PathConfig, error),
+	reload <-chan struct{}, announce func()) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	ctx, cancel := context.WithCancel(ctx)
@@ -183,6 +208,7 @@ func reloadOnHUP(ctx context.Context, log *slog.Logger, srv *server.Server, load
 			case <-ctx.Done():
 				return
 			case <-hup:
+			case <-reload:
 			}
 			paths, err := load()
 			if err == nil {
@@ -192,6 +218,7 @@ func reloadOnHUP(ctx context.Context, log *slog.Logger, srv *server.Server, load
 				log.Error("configuration not reloaded: keeping the running one", "err", err)
 				continue
 			}
+			announce()
 			log.Info("configuration reloaded", "paths", len(paths))
 		}
 	}()

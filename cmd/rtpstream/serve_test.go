@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rtpstream/rtpstream/client"
+	"github.com/rtpstream/rtpstream/server"
+	"github.com/rtpstream/rtpstream/server/servertest"
+)
+
+// Reload semantics these tests pin (cli.md leaves them open): a reload that
+// adds a path prints its `stream rtsp://...` line on stdout, like the
+// paths configured at start, so that whoever reads the lines learns the
+// new URL; paths already announced are not printed again, and a removed
+// path prints nothing. A bad file changes nothing and logs why at Error.
+
+// serveConfig is a --config file with two relays of upstream and a
+// publish path; extra adds paths (YAML lines under paths:).
+func serveConfig(upstream, extra string) string {
+	return fmt.Sprintf(`listen: "127.0.0.1:0"
+paths:
+  cam1:
+    source: %[1]s
+    source_transport: tcp
+  cam2:
+    source: %[1]s
+  studio:
+    publish: true
+%[2]s`, upstream, extra)
+}
+
+// cam3 is the path a reload adds.
+func cam3(upstream string) string {
+	return fmt.Sprintf("  cam3:\n    source: %s\n    source_transport: tcp\n", upstream)
+}
+
+// syncBuffer is an io.Writer tests read while serve writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// lineWith waits up to d for a line containing every one of subs.
+func (s *syncBuffer) lineWith(d time.Duration, subs ...string) (string, bool) {
+	deadline := time.Now().Add(d)
+	for {
+		text := s.String()
+	next:
+		for _, l := range strings.Split(text, "\n") {
+			for _, sub := range subs {
+				if !strings.Contains(l, sub) {
+					continue next
+				}
+			}
+			return l, true
+		}
+		if time.Now().After(deadline) {
+			return "", false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// streamURL returns the URL of a `stream` line ending in /name.
+func streamURL(line string) string { return strings.TrimPrefix(strings.TrimSpace(line), "stream ") }
+
+// cliReader plays a URL with our client and records each frame's arrival
+// and RTP timestamp.
+type cliReader struct {
+	sess *client.Session
+	done chan struct{}
+
+	mu       sync.Mutex
+	arrivals []time.Time
+	ts       []uint32
+}
+
+func playURL(t *testing.T, url string) *cliReader {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sess, err := client.Dial(ctx, url, client.Config{Transport: client.TransportTCP, DisableLabDetect: true})
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	r := &cliReader{sess: sess, done: make(chan struct{})}
+	t.Cleanup(func() {
+		_ = sess.Close()
+		<-r.done
+	})
+	if err := sess.Setup(ctx); err != nil {
+		t.Fatalf("setup %s: %v", url, err)
+	}
+	if err := sess.Play(ctx); err != nil {
+		t.Fatalf("play %s: %v", url, err)
+	}
+	go func() {
+		defer close(r.done)
+		for {
+			select {
+			case f := <-sess.Frames():
+				r.mu.Lock()
+				r.arrivals = append(r.arrivals, f.Arrival)
+				r.ts = append(r.ts, f.Timestamp)
+				r.mu.Unlock()
+			case <-sess.Done():
+				return
+			}
+		}
+	}()
+	return r
+}
+
+func (r *cliReader) frames() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.arrivals)
+}
+
+// waitFrames waits up to d for n more frames than now.
+func (r *cliReader) waitFrames(t *testing.T, n int, d time.Duration) {
+	t.Helper()
+	want := r.frames() + n
+	deadline := time.Now().Add(d)
+	for r.frames() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d frames, want %d within %v", r.frames(), want, d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// checkContinuous fails unless the reader's stream had no lost packet, no
+// incomplete frame and no gap over two frame periods, in RTP time and on
+// arrival.
+func (r *cliReader) checkContinuous(t *testing.T, period time.Duration) {
+	t.Helper()
+	if err := r.sess.Err(); err != nil {
+		t.Errorf("reader's session ended: %v", err)
+	}
+	st := r.sess.Stats()
+	if st.PacketsLost != 0 || st.FramesIncomplete != 0 {
+		t.Errorf("reader lost %d packets, %d incomplete frames", st.PacketsLost, st.FramesIncomplete)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var maxTS uint32
+	var maxArrival time.Duration
+	for i := 1; i < len(r.ts); i++ {
+		maxTS = max(maxTS, r.ts[i]-r.ts[i-1])
+		maxArrival = max(maxArrival, r.arrivals[i].Sub(r.arrivals[i-1]))
+	}
+	t.Logf("%d frames, %d packets; largest step %d ticks, largest arrival gap %v",
+		len(r.ts), st.PacketsReceived, maxTS, maxArrival.Round(time.Millisecond))
+	if limit := uint32(2 * period.Seconds() * 90000); maxTS > limit {
+		t.Errorf("RTP timestamp step %d > two frame periods (%d): frames missing", maxTS, limit)
+	}
+	if maxArrival > 2*period {
+		t.Errorf("arrival gap %v > two frame periods (%v)", maxArrival, 2*period)
+	}
+}
+
+// upstream runs our server's test pattern (30 fps) for the relays.
+func upstream(t *testing.T) string {
+	srv := servertest.Start(t, server.Config{PatternFrames: 8})
+	return servertest.URL(t, srv, "/test")
+}
+
+const patternPeriod = time.Second / 30
+
+// TestServeReloadInProcess: serve runs in-process; a reload adds cam3
+// (announced on stdout) while a reader of cam1 keeps playing without a
+// gap; a bad file then keeps every path and logs why.
+func TestServeReloadInProcess(t *testing.T) {
+	up := upstream(t)
+	conf := filepath.Join(t.TempDir(), "rtpstream.yaml")
+	if err := os.WriteFile(conf, []byte(serveConfig(up, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	reload := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, []string{"--config", conf}, &stdout, &stderr, reload) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("serve did not return")
+		}
+	})
+	line, ok := stdout.lineWith(10*time.Second, "stream ", "/cam1")
+	if !ok {
+		t.Fatalf("no stream line for cam1:\n%s\n%s", stdout.String(), stderr.String())
+	}
+	for _, p := range []string{"/cam2", "/studio", "/test"} {
+		if _, ok := stdout.lineWith(0, "stream ", p); !ok {
+			t.Errorf("no stream line for %s", p)
+		}
+	}
+	r1 := playURL(t, streamURL(line))
+	r1.waitFrames(t, 10, 5*time.Second)
+
+	if err := os.WriteFile(conf, []byte(serveConfig(up, cam3(up))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reload <- struct{}{}
+	line3, ok := stdout.lineWith(5*time.Second, "stream ", "/cam3")
+	if !ok {
+		t.Fatalf("no stream line for cam3 after the reload:\n%s", stderr.String())
+	}
+	if _, ok := stderr.lineWith(5*time.Second, "configuration reloaded"); !ok {
+		t.Fatalf("reload not logged:\n%s", stderr.String())
+	}
+	r3 := playURL(t, streamURL(line3))
+	r3.waitFrames(t, 5, 5*time.Second)
+	r1.waitFrames(t, 10, 5*time.Second)
+
+	if err := os.WriteFile(conf, []byte(serveConfig(up, cam3(up))+"  bad:\n    source: ftp://x/y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reload <- struct{}{}
+	bad, ok := stderr.lineWith(5*time.Second, "level=ERROR", "configuration not reloaded")
+	if !ok {
+		t.Fatalf("bad file not logged:\n%s", stderr.String())
+	}
+	if !strings.Contains(bad, "ftp") || !strings.Contains(bad, "rtpstream.yaml") {
+		t.Errorf("the log does not say what is wrong where: %s", bad)
+	}
+	r1.waitFrames(t, 10, 5*time.Second)
+	r3.waitFrames(t, 5, 5*time.Second)
+	if n := strings.Count(stdout.String(), "/cam1\n"); n != 1 {
+		t.Errorf("cam1 announced %d times", n)
+	}
+	r1.checkContinuous(t, patternPeriod)
+}
+
+// childEnv names the variable that makes TestServeChild run `serve` with
+// the --config file it names (the child process of TestServeSIGHUP).
+const childEnv = "RTPSTREAM_TEST_SERVE_CONFIG"
+
+// TestServeChild is not a test: it is the body of the child process of
+// TestServeSIGHUP.
+func TestServeChild(t *testing.T) {
+	conf := os.Getenv(childEnv)
+	if conf == "" {
+		t.Skip("the child process of TestServeSIGHUP")
+	}
+	os.Exit(run([]string{"serve", "--config", conf}, os.Stdout, os.Stderr))
+}
+
+// TestServeSIGHUP sends a real SIGHUP to `rtpstream serve` running in a
+// child process: the added path is announced and plays while a reader of
+// cam1 keeps playing without a gap; SIGTERM then exits 0.
+func TestServeSIGHUP(t *testing.T) {
+	up := upstream(t)
+	conf := filepath.Join(t.TempDir(), "rtpstream.yaml")
+	if err := os.WriteFile(conf, []byte(serveConfig(up, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestServeChild$")
+	cmd.Env = append(os.Environ(), childEnv+"="+conf)
+	cmd.WaitDelay = 2 * time.Second
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var stdout syncBuffer
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		_, _ = io.Copy(&stdout, bufio.NewReader(out))
+	}()
+	exited := false
+	t.Cleanup(func() {
+		if !exited {
+			_ = cmd.Process.Kill()
+			<-copied
+			_ = cmd.Wait()
+		}
+	})
+	line, ok := stdout.lineWith(15*time.Second, "stream ", "/cam1")
+	if !ok {
+		t.Fatalf("no stream line for cam1:\n%s", stderr.String())
+	}
+	r1 := playURL(t, streamURL(line))
+	r1.waitFrames(t, 10, 5*time.Second)
+	if err := os.WriteFile(conf, []byte(serveConfig(up, cam3(up))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	line3, ok := stdout.lineWith(5*time.Second, "stream ", "/cam3")
+	if !ok {
+		t.Fatalf("no stream line for cam3 after SIGHUP:\n%s", stderr.String())
+	}
+	r3 := playURL(t, streamURL(line3))
+	r3.waitFrames(t, 5, 5*time.Second)
+	r1.waitFrames(t, 10, 5*time.Second)
+	r1.checkContinuous(t, patternPeriod)
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-copied
+	err = cmd.Wait()
+	exited = true
+	if err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, stderr.String())
+	}
+}

@@ -69,9 +69,9 @@ func startLivePeer(t testing.TB, name string, args ...string) *livePeer {
 	return p
 }
 
-// stop sends sig and waits for the process to end (killing it after 5 s);
-// it returns the process's output.
-func (p *livePeer) stop(t testing.TB, sig os.Signal) string {
+// stop sends sig and waits for the process to end, killing it after 5 s
+// (killed reports that); it returns the process's output.
+func (p *livePeer) stop(t testing.TB, sig os.Signal) (out string, killed bool) {
 	t.Helper()
 	_ = p.cmd.Process.Signal(sig)
 	select {
@@ -80,8 +80,9 @@ func (p *livePeer) stop(t testing.TB, sig os.Signal) string {
 		t.Logf("%s ignored %v for 5 s; killing it", p.name, sig)
 		_ = p.cmd.Process.Kill()
 		<-p.done
+		killed = true
 	}
-	return p.out.String()
+	return p.out.String(), killed
 }
 
 // stillRunning fails the test if the publisher has exited.
@@ -111,6 +112,33 @@ func waitPublishing(t testing.TB, addr, path string, pub *livePeer) {
 			t.Fatalf("%s exited before publishing %s:\n%s", pub.name, path, pub.out.String())
 		case <-deadline:
 			t.Fatalf("%s: no publisher on %s after 15 s", pub.name, path)
+		case <-tick.C:
+		}
+	}
+}
+
+// waitLiveFrames waits until the server has taken n frames from path's
+// publisher (10 s at most).
+func waitLiveFrames(t testing.TB, srv *Server, path string, n uint64) {
+	t.Helper()
+	st, ok := srv.cat.lookup(path)
+	if !ok || st.live == nil {
+		t.Fatalf("%s is not a live path", path)
+	}
+	ls := st.live
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second)
+	for {
+		ls.mu.Lock()
+		got := ls.frames
+		ls.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("%s: %d frames after 10 s, want %d", path, got, n)
 		case <-tick.C:
 		}
 	}
@@ -365,12 +393,18 @@ func TestLivePeersGStreamerPublisher(t *testing.T) {
 // PAUSE then TEARDOWN; RFC 2326 A.2 allows PAUSE while recording (it goes
 // back to Ready).
 func TestLivePeersGStreamerPublisherStops(t *testing.T) {
-	_, addr := startServer(t, Config{Publish: true})
+	srv, addr := startServer(t, Config{Publish: true})
 	pub := startLivePeer(t, "gst-launch-1.0", "-e", "videotestsrc", "is-live=true", "!",
 		fmt.Sprintf("video/x-raw,format=I420,width=320,height=240,framerate=%d/1", liveFPS), "!",
 		"jpegenc", "!", "rtspclientsink", "location=rtsp://"+addr+"/live", "protocols=tcp")
 	waitPublishing(t, addr, "/live", pub)
-	out := pub.stop(t, syscall.SIGINT)
+	// Stopped before its pipeline plays, gst-launch waits for an EOS that
+	// never comes: wait for frames first.
+	waitLiveFrames(t, srv, "/live", 5)
+	out, killed := pub.stop(t, syscall.SIGINT)
+	if killed {
+		t.Fatalf("rtspclientsink did not stop within 5 s of SIGINT:\n%s", out)
+	}
 	if strings.Contains(out, "error response: 455") {
 		t.Skip("BUG: PAUSE of a recording session answers 455 Method Not Valid in This State (RFC 2326 A.2: " +
 			"Recording + PAUSE -> Ready); rtspclientsink reports it as an error on stop")
@@ -521,7 +555,7 @@ func TestLivePeersPublisherLeaves(t *testing.T) {
 			t.Logf("second publisher: %s", strings.TrimSpace(stderr))
 			wantStatus(t, "DESCRIBE with the first publisher on", dialCtl(t, addr).do("DESCRIBE", c.url("/live")), 200)
 
-			pub.stop(t, tc.sig)
+			_, _ = pub.stop(t, tc.sig)
 			bye := false
 			for i := 0; i < 100 && !bye; i++ {
 				pkts := readRTCP(t, rtcpc, 5*time.Second)

@@ -46,7 +46,9 @@ type labConn struct {
 // dialect and connects again.
 func (s *Session) dialProbed(ctx context.Context) error {
 	s.use(labDialect)
-	s.ctl.(*labControl).probed = true
+	if c, ok := s.ctl.(*labControl); ok {
+		c.probed = true
+	}
 	return s.ctl.dial(ctx)
 }
 

@@ -39,6 +39,8 @@ type announcement struct {
 // reader, for UDP). The atomics are read by others.
 type publisher struct {
 	ls *liveStream
+	// ss is the publisher's own session: its RTP keeps it alive.
+	ss *Session
 	pt uint8
 	// channel is the interleaved RTP channel of the video (TCP), and
 	// rtpSrc the address its RTP comes from (UDP: the RTSP peer's IP with
@@ -213,6 +215,7 @@ func (c *conn) setupRecord(req *rtsp.Request, now time.Time) *rtsp.Response {
 			id: id, srv: c.srv, conn: c, stream: ls.st, d: standard, ssrc: randUint32(),
 			base: a.base, pub: &publisher{ls: ls, pt: a.pt},
 		}
+		ss.pub.ss = ss
 		ss.pub.depack.MaxFrameBytes = c.srv.cfg.MaxFrameBytes
 		ss.touch(now)
 		if !c.adopt(ss) || !c.srv.addSession(ss) {
@@ -348,11 +351,18 @@ func (c *conn) record(req *rtsp.Request, now time.Time) *rtsp.Response {
 // its last packet arrives and goes to the path at once; frames with a
 // missing fragment are dropped and counted, never forwarded. Runs on the
 // goroutine that owns p (see publisher).
+//
+// The packet also keeps the publisher's session alive: a publisher that
+// sends media but neither RTCP nor RTSP keepalives is not idle (RFC 2326
+// 12.37 lets the server choose what counts as activity).
 func (p *publisher) ingest(b []byte, now time.Time) {
 	if !p.recording.Load() {
 		return
 	}
 	p.lastRTP.Store(now.UnixNano())
+	if p.ss != nil {
+		p.ss.touch(now)
+	}
 	var pkt rtp.Packet
 	if err := pkt.Unmarshal(b); err != nil {
 		p.badPackets.Add(1)

@@ -963,3 +963,31 @@ func TestPublishDescriptionAndState(t *testing.T) {
 	wantStatus(t, "SETUP record before ANNOUNCE", q.setup("streamid=0"), 455)
 	wantStatus(t, "RECORD without a session", q.do("RECORD", q.c.url("/early"), ""), 455)
 }
+
+// TestPublisherRTPKeepsSessionAlive: a publisher that sends RTP but no RTCP
+// and no RTSP keepalive is active: its session outlives SessionTimeout.
+func TestPublisherRTPKeepsSessionAlive(t *testing.T) {
+	const timeout = 400 * time.Millisecond
+	src := pubFrames(t, 1)
+	srv, addr := startServer(t, Config{Publish: true, PatternFrames: 2, SessionTimeout: timeout})
+	p := newPub(t, addr, "/k", false).start()
+	r := playLive(t, srv, "/k", false, nil)
+	tick := time.NewTicker(timeout / 8)
+	defer tick.Stop()
+	end := time.Now().Add(3 * timeout)
+	n := 0
+	for time.Now().Before(end) {
+		<-tick.C
+		p.sendJPEG(src[0])
+		n++
+		r.waitFrames(n)
+		// The reader keeps its own session alive.
+		wantStatus(t, "reader keepalive", r.c.do("GET_PARAMETER", r.c.url("/k"), r.sess), 200)
+	}
+	if srv.session(p.id) == nil {
+		t.Fatal("publisher sending RTP was closed by the session timeout")
+	}
+	if r.sawBye() {
+		t.Fatal("reader got BYE while the publisher was sending")
+	}
+}

@@ -25,13 +25,22 @@ import (
 // logs to stderr, and on SIGINT/SIGTERM says BYE to every session and
 // exits 0.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return serve(ctx, args, stdout, stderr, nil)
+	return serve(ctx, args, stdout, stderr, serveHooks{})
 }
 
-// serve is runServe; a value on reload (nil in the command) does what
-// SIGHUP does, so that tests running serve in-process can reload without
-// signalling their own process.
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer, reload <-chan struct{}) error {
+// serveHooks are what tests change in serve (the command uses the zero
+// value).
+type serveHooks struct {
+	// reload: a value does what SIGHUP does, so that a test running serve
+	// in-process reloads without signalling its own process.
+	reload <-chan struct{}
+	// patternFrames, if > 0, is the test pattern's loop length (a short
+	// loop starts faster under -race).
+	patternFrames int
+}
+
+// serve is runServe with hooks for tests.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks serveHooks) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var (
 		listen     = fs.String("listen", ":8554", "RTSP `address` to listen on (127.0.0.1:0 picks a free port)")
@@ -127,6 +136,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, reload 
 	cfg := server.Config{
 		MediaDir: *media, FPS: *fps, MTU: *mtu, SessionTimeout: *timeout, ReadTimeout: *readTO,
 		MaxConns: *maxConns, NoLoop: *noLoop, DisableGSO: *noGSO, Logger: log,
+		PatternFrames: hooks.patternFrames,
 	}
 	if *user != "" {
 		cfg.Credentials = &rtsp.Credentials{Username: *user, Password: *pass}
@@ -183,7 +193,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, reload 
 				return nil, err
 			}
 			return pathsOf(f, relays), nil
-		}, reload, announce)
+		}, hooks.reload, announce)
 		defer stop()
 	}
 	announce()

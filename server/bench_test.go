@@ -2,11 +2,11 @@ package server
 
 import (
 	"io"
-	"net"
 	"net/netip"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/rtpstream/rtpstream/internal/interleave"
 )
 
 // benchSession returns a UDP session of the test pattern aimed at a local
@@ -84,45 +84,93 @@ func BenchmarkSendDueUDP(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/packetsPerFrame(ss.stream), "ns/packet")
 }
 
-// BenchmarkTCPOutFrame is the TCP-interleaved writer per client-frame:
-// '$'-framing and RTP headers into the reused prefix scratch, then one
-// writev of the frame to a loopback TCP connection drained by a goroutine.
-func BenchmarkTCPOutFrame(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		c, err := ln.Accept()
-		if err != nil {
-			return
+// benchTCPSessions returns n TCP-interleaved sessions of the test
+// pattern, each on its own RTSP connection whose client side a goroutine
+// drains until the benchmark ends. They are playing but not scheduled:
+// the benchmark calls sendDue itself.
+func benchTCPSessions(b *testing.B, srv *Server, addr string, n int) []*Session {
+	b.Helper()
+	var sss []*Session
+	for range n {
+		c := dialCtl(b, addr)
+		resp := c.do("SETUP", c.url("/test/stream=0"), "Transport: RTP/AVP/TCP;unicast;interleaved=0-1")
+		ss := srv.session(sessionOf(b, resp))
+		if ss == nil {
+			b.Fatal("no session after SETUP")
 		}
-		_, _ = io.Copy(io.Discard, c)
-		c.Close()
-	}()
-	nc, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
+		go func() { _, _ = io.Copy(io.Discard, c.nc) }() // ends when the cleanup closes nc
+		ss.mu.Lock()
+		ss.state = statePlaying
+		ss.mu.Unlock()
+		sss = append(sss, ss)
 	}
-	srv, _ := startServer(b, Config{})
-	st := srv.cat.streams[PatternName]
-	o := newTCPOut(nc, new(sync.Mutex), 32, 10*time.Second)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		o.w.reset()
-		o.w.add(outItem{channel: 0, frame: st.Packets[i%len(st.Packets)], seq: uint16(i * 40), ts: uint32(i) * 3000, ssrc: 1})
-		o.wbufs = o.w.bufs // as tcpOut.run does: a field, so nothing escapes per write
-		if _, err := o.wbufs.WriteTo(nc); err != nil {
-			b.Fatal(err)
+	return sss
+}
+
+// waitBacklog waits (bounded) until no session's connection has anything
+// left to write.
+func waitBacklog(b *testing.B, sss []*Session) {
+	deadline := time.Now().Add(10 * time.Second)
+	for _, ss := range sss {
+		for ss.conn.out.Backlog() != 0 {
+			if time.Now().After(deadline) {
+				b.Fatal("backlog not written within 10 s")
+			}
+			time.Sleep(50 * time.Microsecond)
 		}
-		i++
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/packetsPerFrame(st), "ns/packet")
-	nc.Close()
-	wg.Wait()
+}
+
+// BenchmarkSendDueTCP is one scheduler wake-up for 8 TCP-interleaved
+// clients on loopback that keep up (sendDue for each, then the flush; the
+// wait for the clients to read is not timed), per client-frame: with the io_uring batch, and per connection (direct
+// writev, the writer goroutine when a socket is full).
+func BenchmarkSendDueTCP(b *testing.B) {
+	const clients = 8
+	for _, tc := range []struct {
+		name string
+		opt  interleave.BatchOptions
+	}{{interleave.ModeRing, interleave.BatchOptions{}}, {interleave.ModePerConn, interleave.BatchOptions{DisableRing: true}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			srv, addr := startServer(b, Config{})
+			sss := benchTCPSessions(b, srv, addr, clients)
+			// No session is scheduled, so the scheduler never touches the
+			// batch: the benchmark may swap it.
+			orig := srv.tcpBatch
+			bt := interleave.NewBatch(tc.opt)
+			if bt.Mode() != interleave.ModeRing && !tc.opt.DisableRing {
+				b.Skip("io_uring unavailable here")
+			}
+			srv.tcpBatch = bt
+			defer func() { srv.tcpBatch = orig; bt.Close() }()
+			st := sss[0].stream
+			b.ReportAllocs()
+			for b.Loop() {
+				now := time.Now()
+				for _, ss := range sss {
+					ss.mu.Lock()
+					// Pretend every frame is due now so none is counted late.
+					ss.playStart = now.Add(-time.Duration(float64(ss.pos-ss.playPos) * float64(time.Second) / st.FPS))
+					ss.mu.Unlock()
+					if _, ok := srv.sendDue(dueEntry{s: ss, gen: ss.gen}, now); !ok {
+						b.Fatal("session unscheduled")
+					}
+				}
+				srv.flush()
+				// Clients that keep up, as at a frame rate: let them read
+				// what was queued (untimed) before the next tick.
+				b.StopTimer()
+				waitBacklog(b, sss)
+				b.StartTimer()
+			}
+			dropped := 0
+			for _, ss := range sss {
+				ss.mu.Lock()
+				dropped += int(ss.framesDropped)
+				ss.mu.Unlock()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*clients)/packetsPerFrame(st), "ns/packet")
+			b.ReportMetric(float64(dropped)/float64(b.N*clients), "dropped/frame")
+		})
+	}
 }

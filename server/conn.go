@@ -10,21 +10,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/interleave"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
 // conn is one RTSP control connection. Its goroutine reads requests (and
-// interleaved RTCP from TCP clients) and answers them in order; a tcpOut
-// writer, started with the first TCP-interleaved session, sends media.
+// interleaved RTCP from TCP clients) and answers them in order; out sends
+// the responses and, for TCP-interleaved sessions, their media (tcp.go).
 type conn struct {
 	srv    *Server
 	nc     net.Conn
 	r      *rtsp.Reader
 	remote string
 	peer   netip.Addr
-	// wmu serialises writes of responses and interleaved media.
-	wmu sync.Mutex
-	out *tcpOut
+	out    *interleave.Conn
 
 	mu       sync.Mutex
 	sessions map[*Session]struct{}
@@ -48,7 +47,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	if ap, err := netip.ParseAddrPort(c.remote); err == nil {
 		c.peer = ap.Addr().Unmap()
 	}
-	c.out = newTCPOut(nc, &c.wmu, s.cfg.TCPQueueFrames, s.cfg.WriteTimeout)
+	c.out = s.newInterleaved(nc)
 	return c
 }
 
@@ -66,7 +65,7 @@ func (c *conn) serve(ctx context.Context) {
 			c.srv.closeSession(ss, "connection closed")
 		}
 	}()
-	go c.out.run()
+	go c.out.Run()
 	for ctx.Err() == nil {
 		// A connection without sessions must send a request within the
 		// read timeout; one with sessions keeps them alive by requests or
@@ -138,12 +137,7 @@ func isTimeout(err error) bool {
 // write sends one response in one write call (the lab client needs one
 // response per TCP segment).
 func (c *conn) write(resp *rtsp.Response) error {
-	b := resp.Marshal()
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-	_, err := c.nc.Write(b)
-	return err
+	return c.out.WriteMessage(resp.Marshal())
 }
 
 // interleaved handles a '$' frame from the client: a publisher's RTP goes
@@ -236,6 +230,6 @@ func (c *conn) close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-	c.out.stop()
+	c.out.Stop()
 	c.nc.Close()
 }

@@ -51,7 +51,7 @@ func TestLiveBurstOneWakeup(t *testing.T) {
 	srv.sched.mu.Lock()
 	srv.sched.posts = append(srv.sched.posts, livePost{ls, fs[0]}, livePost{ls, fs[1]})
 	srv.sched.mu.Unlock()
-	srv.sched.w.wake()
+	srv.sched.w.Wake()
 
 	seen := map[uint16]bool{}
 	buf := make([]byte, 65536)

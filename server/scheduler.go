@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/rtpstream/rtpstream/internal/waker"
 )
 
 // scheduler sends every frame from one goroutine. Files and the test
@@ -17,7 +19,7 @@ type scheduler struct {
 	h  dueHeap
 	// posts are live frames waiting for the next wake-up.
 	posts []livePost
-	w     waker
+	w     waker.Waker
 	// send is called for each due entry, outside mu; it returns the next due
 	// time and whether the session stays scheduled.
 	send func(e dueEntry, now time.Time) (time.Time, bool)
@@ -89,7 +91,7 @@ func (h *dueHeap) pop() dueEntry {
 }
 
 func newScheduler(send func(dueEntry, time.Time) (time.Time, bool), flush func()) *scheduler {
-	return &scheduler{w: newWaker(), send: send, flush: flush}
+	return &scheduler{w: waker.New(), send: send, flush: flush}
 }
 
 // add schedules s (at generation gen) to be sent at due.
@@ -99,7 +101,7 @@ func (sc *scheduler) add(s *Session, gen uint64, due time.Time) {
 	first := sc.h[0].s == s && sc.h[0].gen == gen
 	sc.mu.Unlock()
 	if first {
-		sc.w.wake()
+		sc.w.Wake()
 	}
 }
 
@@ -111,7 +113,7 @@ func (sc *scheduler) post(ls *liveStream, f *liveFrame) {
 	first := len(sc.posts) == 1
 	sc.mu.Unlock()
 	if first {
-		sc.w.wake()
+		sc.w.Wake()
 	}
 }
 
@@ -127,8 +129,8 @@ func postedBefore(ps []livePost, ls *liveStream) bool {
 
 // run sends due frames until ctx ends.
 func (sc *scheduler) run(ctx context.Context) {
-	defer sc.w.close()
-	stop := context.AfterFunc(ctx, sc.w.wake)
+	defer sc.w.Close()
+	stop := context.AfterFunc(ctx, sc.w.Wake)
 	defer stop()
 	var (
 		batch []dueEntry
@@ -180,6 +182,6 @@ func (sc *scheduler) run(ctx context.Context) {
 		if wait < 0 {
 			wait = time.Hour
 		}
-		sc.w.wait(wait)
+		sc.w.Wait(wait)
 	}
 }

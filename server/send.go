@@ -86,16 +86,7 @@ func (s *Server) sendFrame(ss *Session, pk *rtpjpeg.Packetized, whole []byte, ts
 	case ss.d.wholeJPEG:
 		s.sendLabFrame(ss, whole, ts)
 	case ss.tr.tcp:
-		it := outItem{channel: ss.tr.rtpChannel, frame: pk, seq: ss.seq, ts: ts, ssrc: ss.ssrc}
-		if s.tcpb.queue(ss, ss.conn.out, it) || ss.conn.out.sendFrame(it) {
-			ss.countSent(pk)
-		} else {
-			ss.framesDropped++
-			if !ss.droppedLogged {
-				ss.droppedLogged = true
-				s.log.Warn("slow TCP reader: dropping whole frames", "session", ss.id, "remote", ss.conn.remote)
-			}
-		}
+		s.sendTCPFrame(ss, pk, ts)
 	default:
 		s.sendUDPFrame(ss, pk, ts)
 	}
@@ -129,15 +120,6 @@ func (s *Server) queueSR(ss *Session, now time.Time) {
 	}
 	ss.sr, ss.srHdr[0] = b, b
 	s.pendingSR = append(s.pendingSR, udpbatch.Datagrams{Dst: ss.tr.rtcpDst, Hdrs: ss.srHdr[:], Payloads: ss.srNone[:]})
-}
-
-// uncount takes back countSent for a frame that was dropped after all.
-func (ss *Session) uncount(p *rtpjpeg.Packetized) {
-	ss.seq -= uint16(len(p.Payloads))
-	ss.packetsSent -= uint32(len(p.Payloads))
-	for _, pl := range p.Payloads {
-		ss.octetsSent -= uint32(len(pl))
-	}
 }
 
 // countSent advances the sequence number and sender counters past a frame.
@@ -183,7 +165,7 @@ func (s *Server) sendLabFrame(ss *Session, frame []byte, ts uint32) {
 // then the batched TCP frames.
 func (s *Server) flush() {
 	s.flushUDP()
-	s.tcpb.flush()
+	s.flushTCP()
 }
 
 // flushUDP sends the frames and sender reports queued during one scheduler

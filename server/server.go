@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/interleave"
 	"github.com/rtpstream/rtpstream/internal/udpbatch"
 )
 
@@ -43,9 +44,9 @@ type Server struct {
 	pending   []udpbatch.Datagrams
 	pendingSR []udpbatch.Datagrams
 	udpErrors atomic.Uint64
-	// tcpb batches the wake-up's TCP frames (nil: no io_uring here, or
-	// not serving); the scheduler goroutine owns it.
-	tcpb *tcpBatch
+	// tcpBatch sends the wake-up's TCP frames (tcp.go); Serve makes it
+	// before accepting connections, the scheduler goroutine owns it.
+	tcpBatch *interleave.Batch
 
 	// bg counts the relay pullers, which Serve waits for.
 	bg sync.WaitGroup
@@ -147,11 +148,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Add(4)
-	s.tcpb = newTCPBatch()
+	s.tcpBatch = interleave.NewBatch(interleave.BatchOptions{})
 	go func() {
 		defer wg.Done()
 		s.sched.run(ctx)
-		s.tcpb.close()
+		_ = s.tcpBatch.Close()
 	}()
 	go func() { defer wg.Done(); s.readRTCP(ctx) }()
 	go func() { defer wg.Done(); s.readRTP() }()

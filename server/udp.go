@@ -161,7 +161,7 @@ func (s *Server) sendRTCP(ss *Session, pkts ...rtcp.Packet) {
 	}
 	if ss.tr.tcp {
 		if ss.conn != nil {
-			ss.conn.out.enqueueRaw(ss.tr.rtcpChannel, b)
+			ss.conn.out.SendPacket(ss.tr.rtcpChannel, b)
 		}
 		return
 	}

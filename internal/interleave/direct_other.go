@@ -1,13 +1,15 @@
 //go:build !linux
 
-package server
+package interleave
 
 import "net"
 
 // directWriter does not exist off Linux: every frame goes through the
-// connection's writer goroutine.
+// Conn's writer goroutine.
 type directWriter struct{}
 
 func newDirectWriter(net.Conn) *directWriter { return nil }
 
 func (d *directWriter) writev([][]byte) (n, total int) { return 0, 0 }
+
+func (d *directWriter) closeDup() {}

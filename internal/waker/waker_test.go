@@ -1,4 +1,4 @@
-package server
+package waker
 
 import (
 	"testing"
@@ -9,35 +9,38 @@ import (
 // lasts its duration, a wake during a wait ends it, and a wake after close
 // is harmless; for the platform waker and the portable one.
 func TestWaker(t *testing.T) {
-	for name, mk := range map[string]func() waker{
-		"platform": newWaker,
-		"chan":     func() waker { return newChanWaker() },
+	for name, mk := range map[string]func() Waker{
+		"platform": New,
+		"timer":    NewTimer,
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := mk()
-			w.wake()
+			w.Wake()
 			start := time.Now()
-			w.wait(10 * time.Second)
+			w.Wait(10 * time.Second)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Fatalf("a pending wake did not end the wait (%v)", d)
 			}
 			start = time.Now()
-			w.wait(30 * time.Millisecond)
+			w.Wait(30 * time.Millisecond)
 			if d := time.Since(start); d < 20*time.Millisecond {
 				t.Errorf("wait(30ms) returned after %v with no wake (a stale wake?)", d)
 			}
+			woke := make(chan struct{})
 			go func() {
-				time.Sleep(20 * time.Millisecond)
-				w.wake()
+				defer close(woke)
+				time.Sleep(20 * time.Millisecond) // give Wait time to start; the test holds either way
+				w.Wake()
 			}()
 			start = time.Now()
-			w.wait(10 * time.Second)
+			w.Wait(10 * time.Second)
 			if d := time.Since(start); d > 5*time.Second {
 				t.Fatalf("a wake during the wait did not end it (%v)", d)
 			}
-			w.close()
-			w.wake() // must not touch a released descriptor
-			w.close()
+			<-woke
+			w.Close()
+			w.Wake() // must not touch a released descriptor
+			w.Close()
 		})
 	}
 }

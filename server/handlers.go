@@ -301,8 +301,18 @@ func (c *conn) pause(req *rtsp.Request, now time.Time) *rtsp.Response {
 	ss.touch(now)
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	if ss.state == stateRecording {
+		// RFC 2326 A.2: a recording session pauses to Ready, keeping its
+		// path; RECORD resumes it. GStreamer's rtspclientsink pauses
+		// before its TEARDOWN and waits for the answer.
+		ss.state = stateReady
+		ss.pub.recording.Store(false)
+		resp := c.reply(req, rtsp.StatusOK)
+		resp.Header.Set("Session", c.sessionHeader(ss))
+		return resp
+	}
 	if ss.state != statePlaying {
-		// RFC 2326 A.2: PAUSE is valid only while playing.
+		// RFC 2326 A.2: PAUSE is valid only while playing or recording.
 		resp := c.reply(req, rtsp.StatusMethodNotValidInThisState)
 		resp.Header.Set("Session", c.sessionHeader(ss))
 		return resp

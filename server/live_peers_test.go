@@ -362,6 +362,7 @@ func TestLivePeersFFmpegPublisher(t *testing.T) {
 	clip, want := liveClip(t)
 	for _, tr := range []string{"tcp", "udp"} {
 		t.Run("publish-"+tr, func(t *testing.T) {
+			t.Parallel() // 2 publishers, 6 readers: light enough for 2 cores
 			_, addr := startServer(t, Config{Publish: true})
 			pub := ffmpegPublish(t, addr, "/live", clip, tr)
 			checkLiveReads(t, readLive(t, "rtsp://"+addr+"/live"), want)
@@ -377,6 +378,7 @@ func TestLivePeersFFmpegPublisher(t *testing.T) {
 func TestLivePeersGStreamerPublisher(t *testing.T) {
 	for _, proto := range []string{"tcp", "udp"} {
 		t.Run("publish-"+proto, func(t *testing.T) {
+			t.Parallel() // 2 publishers, 6 readers: light enough for 2 cores
 			_, addr := startServer(t, Config{Publish: true})
 			pub := startLivePeer(t, "gst-launch-1.0", "-e", "videotestsrc", "is-live=true", "!",
 				fmt.Sprintf("video/x-raw,format=I420,width=640,height=480,framerate=%d/1", liveFPS), "!",

@@ -78,7 +78,10 @@ type liveStream struct {
 	// on-demand relay CloseAfter after its last reader left.
 	puller    *puller
 	stopTimer *time.Timer
-	closed    bool
+	// idleGen identifies the latest stopTimer: a timer that fired while a
+	// reader came and went again is stale and does nothing.
+	idleGen uint64
+	closed  bool
 }
 
 func newLiveStream(srv *Server, cfg PathConfig, dynamic bool) *liveStream {
@@ -109,6 +112,7 @@ func (ls *liveStream) attach(ss *Session) error {
 		return errors.New("path closed")
 	}
 	ls.sessions[ss] = struct{}{}
+	ls.idleGen++
 	if ls.stopTimer != nil {
 		ls.stopTimer.Stop()
 		ls.stopTimer = nil
@@ -153,7 +157,9 @@ func (ls *liveStream) detach(ss *Session) {
 		if ls.stopTimer != nil {
 			ls.stopTimer.Stop()
 		}
-		ls.stopTimer = time.AfterFunc(ls.cfg.CloseAfter, ls.stopIdle)
+		ls.idleGen++
+		gen := ls.idleGen
+		ls.stopTimer = time.AfterFunc(ls.cfg.CloseAfter, func() { ls.stopIdle(gen) })
 	}
 	ls.mu.Unlock()
 	ls.gc()
@@ -161,10 +167,10 @@ func (ls *liveStream) detach(ss *Session) {
 
 // stopIdle stops the relay if still no reader came. The puller is stopped
 // outside mu: it takes mu itself to hand over frames.
-func (ls *liveStream) stopIdle() {
+func (ls *liveStream) stopIdle(gen uint64) {
 	ls.mu.Lock()
 	p := ls.puller
-	if len(ls.sessions) > 0 || p == nil {
+	if len(ls.sessions) > 0 || p == nil || gen != ls.idleGen {
 		ls.mu.Unlock()
 		return
 	}

@@ -126,3 +126,24 @@ func TestDeliverLiveAllocs(t *testing.T) {
 		t.Errorf("deliverLive allocates %.1f times per frame, want 0", allocs)
 	}
 }
+
+// TestStopIdleStale: a close_after timer that fired while a reader came and
+// went again (a newer timer is set) leaves the relay running; the newest
+// one stops it.
+func TestStopIdleStale(t *testing.T) {
+	srv, _ := startServer(t, Config{})
+	ls := newLiveStream(srv, PathConfig{Name: "/r", Kind: SourceRTSP, Source: "rtsp://127.0.0.1:1/x", CloseAfter: time.Hour}, false)
+	done := make(chan struct{})
+	close(done)
+	stopped := false
+	ls.puller = &puller{ls: ls, cancel: func() { stopped = true }, done: done}
+	ls.idleGen = 2
+	ls.stopIdle(1)
+	if stopped || ls.puller == nil {
+		t.Fatal("a stale timer stopped the relay")
+	}
+	ls.stopIdle(2)
+	if !stopped || ls.puller != nil {
+		t.Fatal("the current timer did not stop the relay")
+	}
+}

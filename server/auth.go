@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ func (c *conn) authenticate(req *rtsp.Request, cred rtsp.Credentials) *rtsp.Resp
 				}
 			}
 		}
+		c.srv.authFailures.Add(1)
 		c.srv.log.Warn("authentication failed", "remote", c.remote, "method", req.Method)
 	}
 	resp := c.reply(req, rtsp.StatusUnauthorized)
@@ -66,6 +68,12 @@ func (c *conn) authenticate(req *rtsp.Request, cred rtsp.Credentials) *rtsp.Resp
 	}.String())
 	resp.Header.Add("WWW-Authenticate", rtsp.Challenge{Scheme: "Basic", Realm: realm}.String())
 	return resp
+}
+
+// constantEqual compares secrets in time that does not depend on where
+// they differ.
+func constantEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
 // newNonce makes a stateless nonce: the issue time and an HMAC of it under

@@ -249,6 +249,20 @@ func (c *catalog) pathConfig(name string) *PathConfig {
 	return nil
 }
 
+// allNames lists every path in order, those publishers made included.
+func (c *catalog) allNames() []string {
+	out := c.names()
+	c.mu.RLock()
+	for n, ls := range c.live {
+		if ls.dynamic {
+			out = append(out, n)
+		}
+	}
+	c.mu.RUnlock()
+	sort.Strings(out)
+	return out
+}
+
 // lives lists the live paths.
 func (c *catalog) lives() []*liveStream {
 	c.mu.RLock()

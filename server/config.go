@@ -107,6 +107,9 @@ type Config struct {
 	// 2 s).
 	RelayBackoff, RelayMaxBackoff time.Duration
 
+	// HTTP bounds the MJPEG viewers and snapshots (ServeHTTP).
+	HTTP HTTPConfig
+
 	// DisableGSO turns off UDP generic segmentation offload (it is probed
 	// and used by default where the kernel supports it).
 	DisableGSO bool
@@ -161,6 +164,7 @@ func (c Config) withDefaults() Config {
 	if c.RelayMaxBackoff <= 0 {
 		c.RelayMaxBackoff = 2 * time.Second
 	}
+	c.HTTP = c.HTTP.withDefaults()
 	if c.Realm == "" {
 		c.Realm = "rtpstream"
 	}

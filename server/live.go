@@ -29,10 +29,16 @@ type liveFrame struct {
 // the lab's dialect) are one implementation; an HTTP viewer or a recorder is
 // one more, in its own file, with no change to the scheduler or the hub.
 type frameReader interface {
-	// deliver hands the reader a frame on the scheduler goroutine, in the
-	// wake-up after the frame completed. It must not block: a reader that
-	// cannot take the frame now queues it (bounded) or drops it, counted.
+	// deliver hands the reader a frame, in the scheduler's wake-up after
+	// the frame completed (live paths) or from a file's feed. It must not
+	// block: a reader that cannot take the frame now queues it (bounded)
+	// or drops it, counted. The *liveFrame is valid only during the call;
+	// its jpeg and pk never change and may be kept.
 	deliver(f *liveFrame, now time.Time)
+	// end stops the reader because its path ended (the publisher left,
+	// the path was removed, the server is shutting down). Called without
+	// the path's lock.
+	end(reason string)
 }
 
 // errPathBusy refuses a second publisher on a path that does not allow
@@ -59,10 +65,10 @@ type liveStream struct {
 	readers atomic.Pointer[[]frameReader]
 
 	mu sync.Mutex
-	// sessions are the reader sessions set up on the path (playing or
-	// not): the relay runs while there are any, and they get BYE when the
-	// path ends.
-	sessions map[*Session]struct{}
+	// sessions are the readers attached to the path (RTSP sessions set up,
+	// playing or not; HTTP viewers): the relay runs while there are any,
+	// and they end (RTSP: with BYE) when the path does.
+	sessions map[frameReader]struct{}
 	// pending are publisher sessions set up and not recording yet.
 	pending   map[*Session]struct{}
 	publisher *Session
@@ -74,6 +80,10 @@ type liveStream struct {
 	// frames counts frames delivered; dropped counts frames lost on the
 	// way in (missing fragments, over the size limit, not convertible).
 	frames, dropped uint64
+	// connected says a relay's source is delivering frames; reconnects
+	// counts its connections after the first.
+	connected  bool
+	reconnects uint64
 	// puller is the running relay (nil when stopped); stopTimer closes an
 	// on-demand relay CloseAfter after its last reader left.
 	puller    *puller
@@ -87,7 +97,7 @@ type liveStream struct {
 func newLiveStream(srv *Server, cfg PathConfig, dynamic bool) *liveStream {
 	ls := &liveStream{
 		srv: srv, cfg: cfg, dynamic: dynamic,
-		sessions: make(map[*Session]struct{}), pending: make(map[*Session]struct{}),
+		sessions: make(map[frameReader]struct{}), pending: make(map[*Session]struct{}),
 	}
 	ls.st = &Stream{Name: cfg.Name, Live: true, live: ls}
 	return ls
@@ -103,9 +113,9 @@ func (ls *liveStream) start() {
 	ls.startPullerLocked()
 }
 
-// attach registers a reader session set up on the path; the first one
-// starts an on-demand relay.
-func (ls *liveStream) attach(ss *Session) error {
+// attach registers a reader of the path (an RTSP session at SETUP, an HTTP
+// viewer); the first one starts an on-demand relay.
+func (ls *liveStream) attach(ss frameReader) error {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if ls.closed {
@@ -147,9 +157,9 @@ func (ls *liveStream) gc() {
 	})
 }
 
-// detach forgets a reader session; after the last one an on-demand relay
-// stops CloseAfter later (unless a reader comes back first).
-func (ls *liveStream) detach(ss *Session) {
+// detach forgets a reader; after the last one an on-demand relay stops
+// CloseAfter later (unless a reader comes back first).
+func (ls *liveStream) detach(ss frameReader) {
 	ls.mu.Lock()
 	delete(ls.sessions, ss)
 	ls.setPlayingLocked(ss, false)
@@ -219,6 +229,16 @@ func (ls *liveStream) nowTS(now time.Time) uint32 {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	return ls.tl.at(now)
+}
+
+// setConnected records whether a relay's source delivers frames.
+func (ls *liveStream) setConnected(on bool) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if on && !ls.connected && ls.frames > 0 {
+		ls.reconnects++
+	}
+	ls.connected = on
 }
 
 // newEpoch marks the start of a new source connection.
@@ -308,7 +328,7 @@ func (ls *liveStream) release(ss *Session, reason string) {
 	}
 	ls.publisher = nil
 	ls.epoch++
-	var readers []*Session
+	var readers []frameReader
 	if !ls.cfg.WaitForPublisher {
 		for r := range ls.sessions {
 			readers = append(readers, r)
@@ -317,7 +337,7 @@ func (ls *liveStream) release(ss *Session, reason string) {
 	ls.mu.Unlock()
 	ls.srv.log.Info("publisher left", "stream", ls.st.Name, "session", ss.id, "reason", reason, "readers_closed", len(readers))
 	for _, r := range readers {
-		ls.srv.closeSession(r, "publisher left")
+		r.end("publisher left")
 	}
 	ls.gc()
 }
@@ -331,7 +351,7 @@ func (ls *liveStream) close(reason string) {
 		return
 	}
 	ls.closed = true
-	all := make([]*Session, 0, len(ls.sessions)+1)
+	all := make([]frameReader, 0, len(ls.sessions)+1)
 	for r := range ls.sessions {
 		all = append(all, r)
 	}
@@ -349,8 +369,8 @@ func (ls *liveStream) close(reason string) {
 	if p != nil {
 		p.stop()
 	}
-	for _, ss := range all {
-		ls.srv.closeSession(ss, reason)
+	for _, r := range all {
+		r.end(reason)
 	}
 }
 

@@ -213,7 +213,7 @@ func (c *conn) setupRecord(req *rtsp.Request, now time.Time) *rtsp.Response {
 		}
 		ss = &Session{
 			id: id, srv: c.srv, conn: c, stream: ls.st, d: standard, ssrc: randUint32(),
-			base: a.base, pub: &publisher{ls: ls, pt: a.pt},
+			base: a.base, pub: &publisher{ls: ls, pt: a.pt}, created: now.UnixNano(),
 		}
 		ss.pub.ss = ss
 		ss.pub.depack.MaxFrameBytes = c.srv.cfg.MaxFrameBytes

@@ -41,6 +41,7 @@ func (p *puller) run(ctx context.Context) {
 		onFrame := func(jpeg []byte, src uint32, hasSrc bool, arrival time.Time) {
 			if !got {
 				got = true
+				ls.setConnected(true)
 				if failing {
 					log.Info("relay source back")
 				} else {
@@ -52,6 +53,7 @@ func (p *puller) run(ctx context.Context) {
 			ls.ingest(jpeg, src, hasSrc, epoch, arrival)
 		}
 		err := p.pullOnce(ctx, onFrame)
+		ls.setConnected(false)
 		if ctx.Err() != nil {
 			return
 		}

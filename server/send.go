@@ -66,6 +66,9 @@ func (s *Server) deliverLive(ls *liveStream, f *liveFrame, now time.Time) {
 	}
 }
 
+// end closes an RTSP reader's session (with BYE) when its path ends.
+func (ss *Session) end(reason string) { ss.srv.closeSession(ss, reason) }
+
 // deliver sends a live frame to an RTSP reader (frameReader): its own
 // sequence numbers, SSRC and timestamp offset over the frame's shared
 // payloads.

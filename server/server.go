@@ -44,14 +44,25 @@ type Server struct {
 	pending   []udpbatch.Datagrams
 	pendingSR []udpbatch.Datagrams
 	udpErrors atomic.Uint64
+	// authFailures counts requests refused for credentials (RTSP and
+	// HTTP); refused counts connections and viewers refused by limits;
+	// httpViewers counts the MJPEG viewers now watching.
+	authFailures, refused atomic.Uint64
+	httpViewers           atomic.Int64
 	// tcpBatch sends the wake-up's TCP frames (tcp.go); Serve makes it
 	// before accepting connections, the scheduler goroutine owns it.
 	tcpBatch *interleave.Batch
 
+	// started is when New made the server.
+	started time.Time
 	// bg counts the relay pullers, which Serve waits for.
 	bg sync.WaitGroup
 
 	mu sync.Mutex
+	// feeds are the files played to HTTP viewers (see fileFeed); viewers
+	// are the HTTP viewers watching, and what.
+	feeds   map[*Stream]*fileFeed
+	viewers map[*httpViewer]*Stream
 	// baseCtx is Serve's context, the parent of relay pullers (nil before
 	// Serve and after it ends).
 	baseCtx  context.Context
@@ -73,6 +84,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg:      cfg,
+		started:  time.Now(),
 		log:      cfg.Logger,
 		cat:      cat,
 		sessions: make(map[string]*Session),
@@ -198,6 +210,7 @@ func (s *Server) acceptLoop(ctx context.Context, wg *sync.WaitGroup) error {
 		s.mu.Lock()
 		if len(s.conns) >= s.cfg.MaxConns || s.closed {
 			s.mu.Unlock()
+			s.refused.Add(1)
 			s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConns)
 			nc.Close()
 			continue

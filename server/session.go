@@ -64,6 +64,8 @@ type Session struct {
 	// up with, for RTP-Info.
 	base string
 
+	// created is the UnixNano of the SETUP that made the session.
+	created int64
 	// lastActive is the UnixNano of the last request or RTCP packet.
 	lastActive atomic.Int64
 

@@ -51,7 +51,7 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 		ss = &Session{
 			id: id, srv: c.srv, conn: c, stream: t.stream, d: d,
 			ssrc: randUint32(), tsBase: randUint32(), base: t.base,
-			seq: d.initialSeq(),
+			seq: d.initialSeq(), created: now.UnixNano(),
 		}
 		ss.touch(now)
 		if !c.adopt(ss) {

@@ -1,0 +1,310 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rtpstream/rtpstream/mpjpeg"
+)
+
+// httpViewer is a browser (or any HTTP client) watching a stream as
+// multipart/x-mixed-replace MJPEG: one more frameReader of the hub. It
+// holds one frame, the newest: a slow viewer gets the newest complete frame
+// when it is ready for one and skips (counts) the ones in between, so it
+// never builds up latency, never holds more than one frame, and never
+// slows anyone else. Its own goroutine (the HTTP handler's) writes.
+type httpViewer struct {
+	remote  string
+	started time.Time
+	// ctx ends the viewer's response: the path ended, the server stops.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	// wake has room for one signal: a frame is waiting.
+	wake chan struct{}
+
+	mu      sync.Mutex
+	jpeg    []byte
+	ts      time.Time
+	pending bool
+
+	frames, bytes, skipped atomic.Uint64
+}
+
+func newHTTPViewer(ctx context.Context, remote string) *httpViewer {
+	v := &httpViewer{remote: remote, started: time.Now(), wake: make(chan struct{}, 1)}
+	v.ctx, v.cancel = context.WithCancelCause(ctx)
+	return v
+}
+
+// deliver keeps the newest frame; one the viewer has not taken yet is
+// skipped.
+func (v *httpViewer) deliver(f *liveFrame, _ time.Time) {
+	v.mu.Lock()
+	if v.pending {
+		v.skipped.Add(1)
+	}
+	v.jpeg, v.ts, v.pending = f.jpeg, f.arrival, true
+	v.mu.Unlock()
+	select {
+	case v.wake <- struct{}{}:
+	default:
+	}
+}
+
+// end finishes the viewer's response.
+func (v *httpViewer) end(reason string) { v.cancel(errors.New(reason)) }
+
+// take returns the waiting frame, if any.
+func (v *httpViewer) take() ([]byte, time.Time, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.pending {
+		return nil, time.Time{}, false
+	}
+	j, ts := v.jpeg, v.ts
+	v.jpeg, v.pending = nil, false
+	return j, ts, true
+}
+
+// HTTPConfig bounds the HTTP side (MJPEG viewers and snapshots). The zero
+// value takes the documented defaults.
+type HTTPConfig struct {
+	// MaxViewers limits concurrent MJPEG viewers; more get 503. Default
+	// 1000.
+	MaxViewers int
+	// WriteTimeout closes a viewer that takes nothing for this long.
+	// Default 10 s.
+	WriteTimeout time.Duration
+	// SnapshotTimeout is how long a snapshot of a live path waits for its
+	// first frame (starting an on-demand relay) before 503. Default 5 s.
+	SnapshotTimeout time.Duration
+}
+
+func (c HTTPConfig) withDefaults() HTTPConfig {
+	if c.MaxViewers <= 0 {
+		c.MaxViewers = 1000
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.SnapshotTimeout <= 0 {
+		c.SnapshotTimeout = 5 * time.Second
+	}
+	return c
+}
+
+// Stream and snapshot suffixes of the HTTP paths: /PATH/stream.mjpeg,
+// /PATH/snapshot.jpg.
+const (
+	mjpegSuffix    = "/stream.mjpeg"
+	snapshotSuffix = "/snapshot.jpg"
+)
+
+// ServeHTTP serves /PATH/stream.mjpeg (multipart/x-mixed-replace, each
+// frame as it completes, the newest one to a slow viewer) and
+// /PATH/snapshot.jpg (the newest frame; for files the first, or the one at
+// ?t=SECONDS). Unknown paths get 404, methods other than GET and HEAD 405,
+// viewers over the limit 503. When the server or the path has reader
+// credentials, requests need them (Basic: browsers ask once and keep them).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	var (
+		name     string
+		snapshot bool
+	)
+	switch {
+	case strings.HasSuffix(p, mjpegSuffix):
+		name = strings.TrimSuffix(p, mjpegSuffix)
+	case strings.HasSuffix(p, snapshotSuffix):
+		name, snapshot = strings.TrimSuffix(p, snapshotSuffix), true
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	st, ok := s.cat.lookup(name)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if !s.httpAuthorized(w, r, st) {
+		return
+	}
+	if snapshot {
+		s.serveSnapshot(w, r, st)
+		return
+	}
+	s.serveMJPEG(w, r, st)
+}
+
+// httpAuthorized checks Basic credentials when the stream needs them.
+func (s *Server) httpAuthorized(w http.ResponseWriter, r *http.Request, st *Stream) bool {
+	cred := s.cfg.Credentials
+	if st.live != nil && st.live.cfg.ReadCredentials != nil {
+		cred = st.live.cfg.ReadCredentials
+	}
+	if cred == nil {
+		return true
+	}
+	if u, p, ok := r.BasicAuth(); ok && constantEqual(u, cred.Username) && constantEqual(p, cred.Password) {
+		return true
+	}
+	s.authFailures.Add(1)
+	w.Header().Set("WWW-Authenticate", `Basic realm="`+s.cfg.Realm+`", charset="UTF-8"`)
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+	return false
+}
+
+// serveMJPEG streams the path to one viewer until it leaves, stalls for
+// the write timeout, or the path or server ends.
+func (s *Server) serveMJPEG(w http.ResponseWriter, r *http.Request, st *Stream) {
+	hc := s.cfg.HTTP
+	if s.httpViewers.Add(1) > int64(hc.MaxViewers) {
+		s.httpViewers.Add(-1)
+		s.refused.Add(1)
+		http.Error(w, "too many viewers", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.httpViewers.Add(-1)
+	v := newHTTPViewer(r.Context(), r.RemoteAddr)
+	mw := mpjpeg.NewWriter(w, "")
+	h := w.Header()
+	h.Set("Content-Type", mw.ContentType())
+	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
+	h.Set("Pragma", "no-cache")
+	h.Set("Expires", "0")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	detach, err := s.attachViewer(st, v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	defer detach()
+	rc := http.NewResponseController(w)
+	w.WriteHeader(http.StatusOK)
+	_ = rc.Flush()
+	for {
+		select {
+		case <-v.ctx.Done():
+			return
+		case <-v.wake:
+		}
+		jpeg, ts, ok := v.take()
+		if !ok {
+			continue
+		}
+		_ = rc.SetWriteDeadline(time.Now().Add(hc.WriteTimeout))
+		if err := mw.WriteFrame(jpeg, ts); err != nil {
+			return
+		}
+		v.frames.Add(1)
+		v.bytes.Add(uint64(len(jpeg)))
+	}
+}
+
+// attachViewer makes v a reader of st: of its live path, or of the file's
+// feed. The returned function detaches it.
+func (s *Server) attachViewer(st *Stream, v *httpViewer) (func(), error) {
+	s.mu.Lock()
+	if s.viewers == nil {
+		s.viewers = make(map[*httpViewer]*Stream)
+	}
+	s.viewers[v] = st
+	s.mu.Unlock()
+	forget := func() {
+		s.mu.Lock()
+		delete(s.viewers, v)
+		s.mu.Unlock()
+	}
+	if ls := st.live; ls != nil {
+		if err := ls.attach(v); err != nil {
+			forget()
+			return nil, fmt.Errorf("stream %s: %w", st.Name, err)
+		}
+		ls.setPlaying(v, true)
+		return func() { ls.detach(v); forget() }, nil
+	}
+	f := s.feedOf(st)
+	f.attach(v)
+	return func() { f.detach(v); forget() }, nil
+}
+
+// serveSnapshot answers the stream's newest complete frame as one JPEG.
+func (s *Server) serveSnapshot(w http.ResponseWriter, r *http.Request, st *Stream) {
+	jpeg, code, msg := s.snapshot(r, st)
+	if code != http.StatusOK {
+		http.Error(w, msg, code)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/jpeg")
+	h.Set("Content-Length", strconv.Itoa(len(jpeg)))
+	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(jpeg)
+}
+
+// snapshot finds the frame: a live path's newest (starting an on-demand
+// relay and waiting up to SnapshotTimeout for its first frame), the test
+// pattern's current one, or a file's first (or the one at ?t=SECONDS).
+func (s *Server) snapshot(r *http.Request, st *Stream) ([]byte, int, string) {
+	if ls := st.live; ls != nil {
+		ls.mu.Lock()
+		last := ls.last
+		ls.mu.Unlock()
+		if last != nil {
+			return last.jpeg, http.StatusOK, ""
+		}
+		v := newHTTPViewer(r.Context(), r.RemoteAddr)
+		detach, err := s.attachViewer(st, v)
+		if err != nil {
+			return nil, http.StatusNotFound, err.Error()
+		}
+		defer detach()
+		t := time.NewTimer(s.cfg.HTTP.SnapshotTimeout)
+		defer t.Stop()
+		select {
+		case <-v.wake:
+			if j, _, ok := v.take(); ok {
+				return j, http.StatusOK, ""
+			}
+		case <-t.C:
+		case <-v.ctx.Done():
+		}
+		return nil, http.StatusServiceUnavailable, "no frame from " + st.Name + " yet"
+	}
+	n := len(st.Frames)
+	if st.Live {
+		period := time.Duration(float64(time.Second) / st.FPS)
+		return st.Frames[int(time.Since(st.epoch)/period)%n], http.StatusOK, ""
+	}
+	idx := 0
+	if q := r.URL.Query().Get("t"); q != "" {
+		sec, err := strconv.ParseFloat(q, 64)
+		if err != nil || sec < 0 || sec != sec {
+			return nil, http.StatusBadRequest, "t: want seconds >= 0"
+		}
+		if sec >= st.Duration() {
+			return nil, http.StatusBadRequest, fmt.Sprintf("t=%s is past the end (%.3f s)", q, st.Duration())
+		}
+		idx = min(int(sec*st.FPS), n-1)
+	}
+	return st.Frames[idx], http.StatusOK, ""
+}

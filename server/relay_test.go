@@ -200,14 +200,18 @@ func playRelay(t testing.TB, url, transport string, keep bool) *relayReader {
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
 	}
-	r := &relayReader{sess: sess, done: make(chan struct{}), keep: keep}
-	t.Cleanup(r.close)
 	if err := sess.Setup(ctx); err != nil {
+		sess.Close()
 		t.Fatalf("setup %s: %v", url, err)
 	}
 	if err := sess.Play(ctx); err != nil {
+		sess.Close()
 		t.Fatalf("play %s: %v", url, err)
 	}
+	// The cleanup waits for the reading goroutine: register it only once
+	// that goroutine runs (a failed SETUP or PLAY used to hang it).
+	r := &relayReader{sess: sess, done: make(chan struct{}), keep: keep}
+	t.Cleanup(r.close)
 	go func() {
 		defer close(r.done)
 		// Frames is never closed: the loop ends with the session.

@@ -176,6 +176,14 @@ func (c *conn) describe(req *rtsp.Request) *rtsp.Response {
 	return resp
 }
 
+// localAddr is the server's IP on this connection.
+func (c *conn) localAddr() netip.Addr {
+	if ap, err := netip.ParseAddrPort(c.nc.LocalAddr().String()); err == nil {
+		return ap.Addr().Unmap()
+	}
+	return netip.Addr{}
+}
+
 // localHost is the server's address on this connection, for the SDP origin.
 func (c *conn) localHost() string {
 	if ap, err := netip.ParseAddrPort(c.nc.LocalAddr().String()); err == nil {

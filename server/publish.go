@@ -292,10 +292,14 @@ func (c *conn) recordTransport(a rtsp.Transport, ss *Session) (transport, bool) 
 		if hi <= 0 || hi > 65535 {
 			hi = min(a.ClientPort.Lo+1, 65535)
 		}
-		return transport{
+		tr := transport{
 			rtpDst:  netip.AddrPortFrom(c.peer, uint16(a.ClientPort.Lo)),
 			rtcpDst: netip.AddrPortFrom(c.peer, uint16(hi)),
-		}, true
+		}
+		if c.srv.udpPortsTaken(ss, c.localAddr(), tr.rtpDst, tr.rtcpDst) {
+			return transport{}, false
+		}
+		return tr, true
 	}
 	return transport{}, false
 }

@@ -301,6 +301,30 @@ func (s *Server) setRTCPAddr(ss *Session, old, addr netip.AddrPort) {
 	}
 }
 
+// udpPortsTaken tells whether a UDP transport's ports clash: another
+// session already receives RTP or RTCP there (a second session claiming
+// them would take over the first's receiver reports, which then expires),
+// or they are the server's own RTP/RTCP ports on the server's own host (it
+// would keep the session alive with its own sender reports). Either is
+// refused with 461.
+func (s *Server) udpPortsTaken(self *Session, local netip.Addr, addrs ...netip.AddrPort) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range addrs {
+		if o := s.byRTCP[a]; o != nil && o != self {
+			return true
+		}
+		if o := s.byRTPSrc[a]; o != nil && o != self {
+			return true
+		}
+		own := a.Addr() == local || a.Addr().IsLoopback() && local.IsLoopback()
+		if own && (int(a.Port()) == s.udp.rtpPort || int(a.Port()) == s.udp.rtpPort+1) {
+			return true
+		}
+	}
+	return false
+}
+
 // setPublisherAddrs records where a UDP publisher's RTP and RTCP come
 // from. RTP from any other address (another host, another port) finds no
 // session and is dropped. An address already taken by another publisher

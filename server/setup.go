@@ -155,6 +155,9 @@ func (c *conn) chooseTransport(alts []rtsp.Transport, existing *Session) (transp
 			if rtcpPort <= 65535 {
 				tr.rtcpDst = netip.AddrPortFrom(c.peer, uint16(rtcpPort))
 			}
+			if c.srv.udpPortsTaken(existing, c.localAddr(), tr.rtpDst, tr.rtcpDst) {
+				continue
+			}
 			return tr, a, true
 		}
 	}

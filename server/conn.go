@@ -30,6 +30,9 @@ type conn struct {
 	closed   bool
 	// ann is the publisher's latest ANNOUNCE on this connection.
 	ann *announcement
+	// strayFrames counts interleaved frames on channels no session of
+	// this connection set up (the connection's goroutine owns it).
+	strayFrames uint64
 	// ignored are interleaved channels of tracks a publisher set up that
 	// we do not take (audio beside the video).
 	ignored map[uint8]bool
@@ -146,16 +149,25 @@ func (c *conn) write(resp *rtsp.Response) error {
 // session set up are ignored.
 func (c *conn) interleaved(f *rtsp.Frame) {
 	now := time.Now()
+	taken := false
 	for _, ss := range c.ownSessions() {
 		switch {
 		case !ss.tr.tcp:
+			continue
 		case ss.pub != nil && f.Channel == ss.pub.channel && ss.pub.videoSetUp:
 			ss.pub.ingest(f.Payload, now)
 		case f.Channel == ss.tr.rtcpChannel:
 			ss.receiveRTCP(f.Payload, now)
 		case f.Channel == ss.tr.rtpChannel:
 			ss.touch(now)
+		default:
+			continue
 		}
+		taken = true
+	}
+	if !taken {
+		// A channel no session set up (or an ignored audio track's).
+		c.strayFrames++
 	}
 }
 

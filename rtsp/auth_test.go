@@ -244,3 +244,56 @@ func TestDigestVariants(t *testing.T) {
 		t.Fatal("Verify accepts qop=auth without nc and cnonce")
 	}
 }
+
+// TestDigestURIMatches: the Digest uri must name the Request-URI
+// (RFC 7616 §3.4.6), in the absolute or relative forms peers send.
+func TestDigestURIMatches(t *testing.T) {
+	const req = "rtsp://127.0.0.1:8554/test/stream=0"
+	for _, tc := range []struct {
+		uri, req string
+		want     bool
+	}{
+		{req, req, true},
+		{"/test/stream=0", req, true}, // relative form
+		{req, "/test/stream=0", true}, // a proxy's or the lab's form
+		{"rtsp://127.0.0.1:8554/test/stream=0/", req, true},
+		{"RTSP://127.0.0.1:8554/test/stream%3D0", req, true},
+		{"rtsp://LOCALHOST/x", "rtsp://localhost:554/x", true},
+		{"rtsp://h:8554/", "rtsp://h:8554", true},
+		{"*", "*", true},
+		{"rtsp://127.0.0.1:8554/test", req, false}, // the aggregate, not this track
+		{"rtsp://127.0.0.1:8554/other/stream=0", req, false},
+		{"/other/stream=0", req, false},
+		{"rtsp://127.0.0.2:8554/test/stream=0", req, false},
+		{"rtsp://127.0.0.1:9554/test/stream=0", req, false},
+		{"http://127.0.0.1:8554/test/stream=0", req, false},
+		{"rtsp://h/x?a=1", "rtsp://h/x?a=2", false},
+		{"", req, false},
+		{"*", req, false},
+		{"rtsp://h/%zz", "rtsp://h/%zz/", false},
+	} {
+		if got := DigestURIMatches(tc.uri, tc.req); got != tc.want {
+			t.Errorf("DigestURIMatches(%q, %q) = %v, want %v", tc.uri, tc.req, got, tc.want)
+		}
+	}
+	cred := Credentials{"u", "p"}
+	c := Challenge{Scheme: "Digest", Realm: "r", Nonce: "n", QOP: []string{"auth"}}
+	v, err := c.Authorize(cred, "PLAY", "rtsp://h/a", 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := ParseAuthorization(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.VerifyRequest(cred, "PLAY", "rtsp://h/a", "r", "n") || !a.VerifyRequest(cred, "PLAY", "/a", "r", "n") {
+		t.Fatal("VerifyRequest refuses the header for its own URL")
+	}
+	if a.VerifyRequest(cred, "PLAY", "rtsp://h/b", "r", "n") {
+		t.Fatal("VerifyRequest accepts a header computed for another URL")
+	}
+	b, _ := ParseAuthorization(Authorization{Scheme: "Basic", Username: "u", BasicPassword: "p"}.String())
+	if !b.VerifyRequest(cred, "PLAY", "rtsp://h/b", "", "") {
+		t.Fatal("Basic has no uri to compare")
+	}
+}

@@ -68,7 +68,8 @@ func (a Authorization) digest(password, method string) (string, error) {
 // request's method; the response is recomputed over the URI the client
 // hashed (a.URI). A response without qop (RFC 2069 style, as GStreamer 1.22
 // sends even when qop was offered) is accepted. Secrets are compared in
-// constant time.
+// constant time. Verify does not compare the Digest uri with the
+// Request-URI: a server must call VerifyRequest, which does.
 func (a Authorization) Verify(cred Credentials, method string, realm, nonce string) bool {
 	switch a.Scheme {
 	case "Basic":

@@ -230,7 +230,7 @@ func FuzzParseAuth(f *testing.F) {
 				}
 				if v, err := c.Authorize(cred, "PLAY", "rtsp://h/", 1, "c"); err == nil {
 					a, err := ParseAuthorization(v)
-					if err != nil || !a.Verify(cred, "PLAY", c.Realm, c.Nonce) {
+					if err != nil || !a.VerifyRequest(cred, "PLAY", "rtsp://h/", c.Realm, c.Nonce) {
 						t.Fatalf("%+v: %q does not verify: %v", c, v, err)
 					}
 				}
@@ -242,6 +242,10 @@ func FuzzParseAuth(f *testing.F) {
 				t.Fatalf("%q -> %q -> %+v %v", s, a.String(), again, err)
 			}
 			_ = a.Verify(cred, "PLAY", a.Realm, a.Nonce)
+			if !DigestURIMatches(a.URI, a.URI) {
+				t.Fatalf("uri %q does not match itself", a.URI)
+			}
+			_ = DigestURIMatches(a.URI, "rtsp://h:554/x")
 		}
 	})
 }

@@ -52,8 +52,22 @@ func mediaExt(name string) bool {
 }
 
 // findMedia lists the frame files under dir as (stream name, file path),
-// skipping anything whose real location is outside dir.
-func findMedia(dir string) ([][2]string, error) {
+// skipping anything whose real location is outside dir. A subfolder it
+// cannot read is skipped with one warning, as an unreadable file is; only
+// an unreadable media folder itself is an error.
+func findMedia(dir string, log *slog.Logger) ([][2]string, error) {
+	return mediaFinder{walk: filepath.WalkDir, log: log}.find(dir)
+}
+
+// mediaFinder walks a media folder. walk is filepath.WalkDir; tests
+// replace it to inject a read error (as root, chmod 000 does not make a
+// folder unreadable).
+type mediaFinder struct {
+	walk func(root string, fn fs.WalkDirFunc) error
+	log  *slog.Logger
+}
+
+func (m mediaFinder) find(dir string) ([][2]string, error) {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return nil, fmt.Errorf("media folder: %w", err)
@@ -63,9 +77,18 @@ func findMedia(dir string) ([][2]string, error) {
 		return nil, fmt.Errorf("media folder: %w", err)
 	}
 	var out [][2]string
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err = m.walk(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			if p == root {
+				return err
+			}
+			// WalkDir reports a folder it cannot list once, after
+			// entering it: skip that folder, keep the rest.
+			m.log.Warn("media: skipping what cannot be read", "path", p, "err", err)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() || !mediaExt(d.Name()) {
 			return nil
@@ -101,7 +124,7 @@ func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
 	var files [][2]string
 	if cfg.MediaDir != "" {
 		var err error
-		if files, err = findMedia(cfg.MediaDir); err != nil {
+		if files, err = findMedia(cfg.MediaDir, cfg.Logger); err != nil {
 			return nil, err
 		}
 	}

@@ -59,6 +59,16 @@ type Conn struct {
 	queue chan item
 	done  chan struct{}
 	once  sync.Once
+	// drain asks the writer goroutine to write what is accepted and end
+	// (Drain); drainBy, set before drain is closed, bounds its writes;
+	// finished is closed when Run returns.
+	drain     chan struct{}
+	drainOnce sync.Once
+	drainBy   time.Time
+	finished  chan struct{}
+	// drained records that Run ended because a Drain's items were all
+	// written.
+	drained atomic.Bool
 	// tail is the unsent rest of a frame the kernel took only part of
 	// (under mu): whoever writes next under mu (the writer goroutine,
 	// woken by kick, or WriteMessage) writes it first, so nothing lands
@@ -94,10 +104,12 @@ func New(nc net.Conn, cfg Config) *Conn {
 	cfg = cfg.withDefaults()
 	return &Conn{
 		nc: nc, cfg: cfg,
-		queue: make(chan item, cfg.QueueFrames),
-		done:  make(chan struct{}),
-		kick:  make(chan struct{}, 1),
-		dw:    newDirectWriter(nc),
+		queue:    make(chan item, cfg.QueueFrames),
+		done:     make(chan struct{}),
+		drain:    make(chan struct{}),
+		kick:     make(chan struct{}, 1),
+		finished: make(chan struct{}),
+		dw:       newDirectWriter(nc),
 	}
 }
 
@@ -170,23 +182,67 @@ func (c *Conn) stopped() bool {
 	}
 }
 
+// Drain asks the writer goroutine to write everything accepted so far
+// (and whatever is sent meanwhile) and end, and waits until it has, or
+// until deadline; then it stops the writer as Stop does. It reports
+// whether nothing was left unwritten. Writes made while draining time out
+// at deadline. A server calls it at shutdown so that its last packets
+// (RTCP BYE, RFC 3550 6.6) reach the client before it closes the
+// connection; Stop is the ordinary, immediate end. Without Run, Drain
+// waits until deadline. Safe from any goroutine; later calls only wait.
+func (c *Conn) Drain(deadline time.Time) bool {
+	c.drainOnce.Do(func() {
+		c.drainBy = deadline
+		close(c.drain)
+	})
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-c.finished:
+	case <-t.C:
+	}
+	c.Stop()
+	return c.drained.Load()
+}
+
 // Run writes queued items until Stop or a write error (which closes the
 // connection: a reader that accepts nothing for the write timeout is
-// gone). On its way out it releases the Batch's duplicate descriptor.
+// gone), or until a Drain's items are written. On its way out it releases
+// the Batch's duplicate descriptor.
 func (c *Conn) Run() {
+	defer close(c.finished)
 	defer c.closeDup()
+	var held item
+	have := false
 	for {
 		c.w.reset()
 		c.w.addSlot() // for a tail, which goes first
 		n := int64(0)
-		select {
-		case <-c.done:
-			return
-		case <-c.kick:
-		case it := <-c.queue:
-			c.queued.Add(-1)
-			c.w.add(&it)
+		draining := false
+		if have {
+			c.w.add(&held)
 			n++
+			have = false
+		}
+		if n == 0 {
+			select {
+			case <-c.done:
+				return
+			case <-c.drain:
+				draining = true
+			case <-c.kick:
+			case it := <-c.queue:
+				c.queued.Add(-1)
+				c.w.add(&it)
+				n++
+			}
+		}
+		if !draining {
+			select {
+			case <-c.drain:
+				draining = true
+			default:
+			}
 		}
 		// Coalesce whatever else is already queued into the same writev.
 	more:
@@ -207,16 +263,42 @@ func (c *Conn) Run() {
 		}
 		var err error
 		if n > 0 {
-			_ = c.nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+			wd := time.Now().Add(c.cfg.WriteTimeout)
+			if draining && c.drainBy.Before(wd) {
+				wd = c.drainBy
+			}
+			_ = c.nc.SetWriteDeadline(wd)
 			c.wbufs = c.w.bufs
 			_, err = c.wbufs.WriteTo(c.nc)
 			c.pending.Add(-n)
 		}
+		// Under mu no direct or batched send is half done, so pending
+		// counts only what is queued or about to be.
+		idle := c.pending.Load() == 0
 		c.mu.Unlock()
 		if err != nil {
 			c.Stop()
 			c.nc.Close()
 			return
+		}
+		if draining {
+			if n > 0 {
+				continue // more may be queued: loop back to drain it
+			}
+			if idle {
+				c.drained.Store(true) // everything accepted is written
+				return
+			}
+			// An item is reserved and on its way into the queue (push
+			// between reserve and commit), or a tail is announced.
+			select {
+			case <-c.done:
+				return
+			case <-c.kick:
+			case held = <-c.queue:
+				c.queued.Add(-1)
+				have = true
+			}
 		}
 	}
 }

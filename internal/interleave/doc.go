@@ -18,6 +18,10 @@
 //   - dropped: the queue is full (or the writer stopped): the whole frame is
 //     dropped, never a part of it, and Send reports false.
 //
+// Conn.Stop ends the writer at once (what is queued is dropped); Conn.Drain
+// is the end at shutdown: the writer writes what was accepted (the last
+// RTCP BYE behind the last frames), then ends, within a deadline.
+//
 // A Batch sends one scheduler wake-up's frames to many Conns together: on
 // Linux, each idle Conn's frame becomes a non-blocking sendmsg(2) on an
 // io_uring (internal/uring) and Flush submits them all with one system

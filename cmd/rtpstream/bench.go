@@ -6,28 +6,30 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/rtpstream/rtpstream/internal/bench"
 )
 
 // runBench implements `rtpstream bench`: N loopback clients play one URL
-// with real RTSP (internal/bench), then one JSON line of results goes to
-// stdout (cli.md; definitions in internal/bench's package doc).
+// with real RTSP, or watch an http://.../stream.mjpeg URL as HTTP viewers
+// (internal/bench), then one JSON line of results goes to stdout (cli.md;
+// definitions in internal/bench's package doc).
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var (
-		url       = fs.String("url", "", "RTSP `URL` to play (required)")
-		clients   = fs.Int("clients", 1, "number of concurrent clients")
+		url       = fs.String("url", "", "`URL` to play (required): rtsp://HOST:PORT/PATH, or http://HOST:PORT/PATH/stream.mjpeg for HTTP MJPEG viewers")
+		clients   = fs.Int("clients", 1, "number of concurrent clients (RTSP sessions or HTTP viewers)")
 		duration  = fs.Duration("duration", 10*time.Second, "measurement window, after every client plays and the warm-up")
-		transport = fs.String("transport", "udp", "RTP transport: udp or tcp (interleaved)")
+		transport = fs.String("transport", "udp", "RTP transport: udp or tcp (interleaved); ignored for http:// URLs")
 		pid       = fs.Int("server-pid", 0, "server `PID` whose CPU time and RSS are read from /proc (0: not measured)")
 		ramp      = fs.Duration("ramp", 0, "spread client starts over this long")
 		conc      = fs.Int("max-setup-concurrency", 32, "clients doing RTSP set-up at the same time")
 		warmup    = fs.Duration("warmup", time.Second, "wait after the last client plays before measuring")
-		fps       = fs.Float64("fps", 0, "frame rate for late frames when the SDP has no a=framerate (0: from RTP timestamps); with --publish also the publishing rate (0: 30)")
+		fps       = fs.Float64("fps", 0, "frame rate for late and skipped frames when the SDP has no a=framerate (0: from RTP timestamps, or for HTTP from the parts' X-Timestamp gaps); with --publish also the publishing rate (0: 30)")
 		noGRO     = fs.Bool("no-gro", false, "UDP clients do not ask for coalesced datagrams (UDP_GRO): the server's kernel then cuts each GSO send into datagrams on loopback, at the server's expense")
-		reqTO     = fs.Duration("request-timeout", 10*time.Second, "timeout of each RTSP request")
+		reqTO     = fs.Duration("request-timeout", 10*time.Second, "timeout of each RTSP request (HTTP: of the connection and response head)")
 		publish   = fs.String("publish", "", "publish this MJPEG `file` (lab or raw) to the URL (ANNOUNCE/RECORD) before the clients start and for the whole run, and report relay latency")
 		pubTr     = fs.String("publish-transport", "udp", "the publisher's RTP transport: udp or tcp (interleaved)")
 	)
@@ -48,6 +50,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *transport != bench.TransportUDP && *transport != bench.TransportTCP {
 		return fmt.Errorf("%w: --transport %q (want udp or tcp)", errUsage, *transport)
+	}
+	if *publish != "" && strings.HasPrefix(strings.ToLower(*url), "http://") {
+		return fmt.Errorf("%w: --publish needs an rtsp:// URL", errUsage)
 	}
 	if *pubTr != bench.TransportUDP && *pubTr != bench.TransportTCP {
 		return fmt.Errorf("%w: --publish-transport %q (want udp or tcp)", errUsage, *pubTr)

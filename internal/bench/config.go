@@ -14,7 +14,10 @@ const (
 // Config describes one load-generation run. Zero fields take the defaults
 // documented on them.
 type Config struct {
-	// URL is the stream to play, rtsp://HOST:PORT/PATH. Required.
+	// URL is the stream to play, rtsp://HOST:PORT/PATH, or an MJPEG
+	// stream over HTTP, http://HOST:PORT/PATH/stream.mjpeg, which HTTP
+	// viewers watch (Transport, Publish and the UDP settings do not apply
+	// then). Required.
 	URL string
 	// Clients is how many loopback clients play it at once. Default 1.
 	Clients int
@@ -96,6 +99,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.FPS < 0 {
 		return c, fmt.Errorf("%w: fps %v", ErrConfig, c.FPS)
+	}
+	if c.Publish != "" && isHTTPURL(c.URL) {
+		return c, fmt.Errorf("%w: publish needs an rtsp:// URL", ErrConfig)
 	}
 	if c.Publish != "" {
 		if c.FPS == 0 {

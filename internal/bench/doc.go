@@ -1,5 +1,6 @@
 // Package bench is rtpstream's load generator: it plays one RTSP/RTP
-// Motion-JPEG URL with many loopback clients at once, each doing real RTSP
+// Motion-JPEG URL (or one MJPEG-over-HTTP URL, see Definitions) with many
+// loopback clients at once, each doing real RTSP
 // (OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN; RFC 2326) over UDP or TCP
 // interleaved transport, and reports what a viewer would see (loss, late
 // frames, time to the first picture) and what the server paid for it (CPU
@@ -82,6 +83,31 @@
 //     UDP clients then read whole datagrams (up to 2048 bytes) instead of
 //     their first 128 bytes. publish_frames counts the frames published in
 //     the window; publish_error says why the publisher stopped early.
+//   - HTTP viewers (an http:// URL, such as our server's
+//     /PATH/stream.mjpeg): each viewer sends one HTTP/1.1 GET (credentials
+//     in the URL go as Basic, RFC 7617) on its own connection and reads
+//     the multipart/x-mixed-replace body with a 64 KiB bufio reader,
+//     undoing chunked coding itself and skipping each part's JPEG data in
+//     the buffer by its Content-Length (no copy, nothing allocated per
+//     frame; parts need Content-Length). transport is "http"; packets,
+//     loss and server_cpu_us_per_packet do not apply (0, null). bytes: the
+//     Content-Length of the parts completed in the window (JPEG bytes, so
+//     about 1-2 % more than the RTP payload of the same frames, which
+//     carry no Huffman tables). frames: parts received over the whole run.
+//     First-frame latency runs from reading the response head (the
+//     analogue of the PLAY response) to the end of the first part's data.
+//     Skipped frames come from the parts' X-Timestamp (the time the server
+//     took the frame, microseconds): period T = 1 / Config.FPS when set,
+//     else the median of a viewer's first 16 timestamp gaps; a gap of k >
+//     1.5 T means round(k) - 1 frames skipped (whether the server skipped
+//     them for a slow viewer or never produced them). A part is late when
+//     it is read more than T after its X-Timestamp (wall clocks of the same
+//     machine: loopback only). late_frame_rate = (late + skipped) /
+//     (stamped parts + skipped). clients_ended_early counts viewers whose
+//     stream the server ended before the run did.
+//   - Server CPU per kB: server_cpu_us_per_kb = server_cpu_s in µs per
+//     1000 bytes of bytes, for RTSP and HTTP alike: the figure by which
+//     the two deliveries of the same stream compare.
 //   - Server CPU: utime + stime of --server-pid from /proc/PID/stat (all its
 //     threads, clock ticks of 10 ms) over the window; server_rss_bytes is
 //     VmRSS from /proc/PID/status at the end of the window, before

@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"bufio"
+	"bytes"
 	"testing"
 	"time"
 )
@@ -23,5 +25,30 @@ func FuzzTrackerPacket(f *testing.F) {
 			tr.relayMatched+tr.relayUnmatched > tr.complete {
 			t.Fatalf("inconsistent: %+v", tr)
 		}
+	})
+}
+
+// FuzzHTTPParts feeds arbitrary response bodies (network input) to the
+// multipart part reader, plain and chunked: it must never panic, loop
+// without reading, or report a part over its limits.
+func FuzzHTTPParts(f *testing.F) {
+	f.Add([]byte("--b\r\nContent-Type: image/jpeg\r\nContent-Length: 3\r\nX-Timestamp: 12.000033\r\n\r\nabc\r\n--b\r\n"), false)
+	f.Add([]byte("5\r\n--b\r\n\r\n1a\r\nContent-Length: 2\r\n\r\nxy\r\n--b--\r\n\r\n0\r\n\r\n"), true)
+	f.Add([]byte("preamble\r\n--b \r\ncontent-length:0\r\n\r\n\r\n--b--"), false)
+	f.Fuzz(func(t *testing.T, body []byte, chunked bool) {
+		p := newPartReader(bufio.NewReaderSize(bytes.NewReader(body), 16), "b", chunked)
+		for range len(body) + 1 {
+			n, ts, err := p.next()
+			if err != nil {
+				return
+			}
+			if n < 0 || n > httpMaxPart || ts < -1 {
+				t.Fatalf("part of %d bytes, timestamp %d", n, ts)
+			}
+			if err := p.discard(n); err != nil {
+				return
+			}
+		}
+		t.Fatalf("%d parts from %d bytes", len(body)+1, len(body))
 	})
 }

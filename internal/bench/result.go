@@ -30,11 +30,14 @@ type Result struct {
 	ServerCPUS *float64 `json:"server_cpu_s"`
 	// ServerCPUUsPerPacket is ServerCPUS per received packet, in µs.
 	ServerCPUUsPerPacket *float64 `json:"server_cpu_us_per_packet"`
+	// ServerCPUUsPerKB is ServerCPUS per 1000 bytes of Bytes, in µs: the
+	// figure that compares RTSP and HTTP delivery.
+	ServerCPUUsPerKB *float64 `json:"server_cpu_us_per_kb"`
 	// ServerRSSBytes is the server's resident set at the end of the window.
 	ServerRSSBytes *int64 `json:"server_rss_bytes"`
 	// BenchCPUS is the load generator's own CPU time in the window.
 	BenchCPUS float64 `json:"bench_cpu_s"`
-	// Transport is "udp" or "tcp".
+	// Transport is "udp" or "tcp" (RTSP), or "http" (MJPEG viewers).
 	Transport string `json:"transport"`
 	// UDPGRO tells whether the UDP clients received coalesced datagrams
 	// (UDP_GRO); false over TCP.
@@ -48,6 +51,11 @@ type Result struct {
 	// ClientsNoFrame counts playing clients that never got a complete
 	// frame.
 	ClientsNoFrame int `json:"clients_no_frame"`
+	// ClientsEndedEarly counts HTTP viewers whose stream ended (the
+	// server closed it, or sent something unreadable) before the run
+	// did; FirstEndError says why the first of them ended.
+	ClientsEndedEarly int    `json:"clients_ended_early,omitempty"`
+	FirstEndError     string `json:"first_end_error,omitempty"`
 	// PacketsPerS is Packets / DurationS.
 	PacketsPerS float64 `json:"packets_per_s"`
 	// PacketsLost and PacketsExpected are the sums behind LossRate, over
@@ -149,17 +157,24 @@ func (r *Result) aggregate(trs []*tracker) {
 	if n := evaluated + r.SkippedFrames; n > 0 {
 		r.LateFrameRate = round(float64(r.LateFrames+r.SkippedFrames)/float64(n), 6)
 	}
-	if len(lat) > 0 {
-		slices.Sort(lat)
-		ms := func(d time.Duration) *float64 { return ptr(round(float64(d)/1e6, 3)) }
-		r.FirstFrameMsP50 = ms(percentile(lat, 50))
-		r.FirstFrameMsP99 = ms(percentile(lat, 99))
-		r.FirstFrameMsMax = ms(lat[len(lat)-1])
-	}
+	r.firstFrames(lat)
 	usToMs := func(us float64, _ bool) *float64 { return ptr(round(us/1e3, 3)) }
 	if _, ok := histPercentile(hist, 50); ok {
 		r.RelayLatencyMsP50 = usToMs(histPercentile(hist, 50))
 		r.RelayLatencyMsP99 = usToMs(histPercentile(hist, 99))
 		r.RelayLatencyMsMax = usToMs(histPercentile(hist, 100))
 	}
+}
+
+// firstFrames sets the first-frame percentiles from the clients' times to
+// their first frame (lat is sorted in place).
+func (r *Result) firstFrames(lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) *float64 { return ptr(round(float64(d)/1e6, 3)) }
+	r.FirstFrameMsP50 = ms(percentile(lat, 50))
+	r.FirstFrameMsP99 = ms(percentile(lat, 99))
+	r.FirstFrameMsMax = ms(lat[len(lat)-1])
 }

@@ -10,7 +10,9 @@ import (
 )
 
 // Run plays cfg.URL with cfg.Clients clients, measures for cfg.Duration and
-// tears every session down. Cancelling ctx ends the window early (the
+// tears every session down. An http:// URL (an MJPEG stream such as our
+// /PATH/stream.mjpeg) is watched by HTTP viewers instead (see the package
+// doc). Cancelling ctx ends the window early (the
 // result covers the shortened window). It fails only when the
 // configuration is bad or no client could play; clients that fail to
 // start are counted in Result.SetupErrors.
@@ -18,6 +20,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	if isHTTPURL(cfg.URL) {
+		return runHTTP(ctx, cfg)
 	}
 	host, err := hostOf(cfg.URL)
 	if err != nil {
@@ -44,57 +49,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// over Ramp.
 	setupStart := time.Now()
 	clients := make([]*client, cfg.Clients)
-	errs := make([]error, cfg.Clients)
-	sem := make(chan struct{}, cfg.MaxSetupConcurrency)
-	var wg sync.WaitGroup
-starting:
-	for i := range clients {
-		if cfg.Ramp > 0 {
-			at := setupStart.Add(cfg.Ramp * time.Duration(i) / time.Duration(cfg.Clients))
-			if d := time.Until(at); d > 0 {
-				select {
-				case <-time.After(d):
-				case <-ctx.Done():
-				}
-			}
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			for j := i; j < len(errs); j++ {
-				errs[j] = ctx.Err()
-			}
-			break starting
-		}
+	errs := startEach(ctx, &cfg, cfg.Clients, func(i int) error {
 		c := &client{cfg: &cfg}
 		if pub != nil {
 			c.relay = pub.log
 		}
 		clients[i] = c
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			errs[i] = c.start(ctx, host)
-		}()
-	}
-	wg.Wait()
+		return c.start(ctx, host)
+	})
 	res.SetupS = round(time.Since(setupStart).Seconds(), 3)
 
-	var playing []*client
-	for i, c := range clients {
-		if errs[i] != nil {
-			res.SetupErrors++
-			if res.FirstError == "" {
-				res.FirstError = errs[i].Error()
-			}
-			continue
-		}
-		playing = append(playing, c)
-	}
-	res.ClientsPlaying = len(playing)
+	playing := started(res, clients, errs)
 	res.UDPGRO = cfg.Transport == TransportUDP
 	for _, c := range playing {
 		res.UDPGRO = res.UDPGRO && c.gro
@@ -119,55 +84,28 @@ starting:
 		return n, bytes
 	}
 	var pf0, pf1 uint64
-	var cpu0, cpu1 time.Duration
-	var cpuErr error
-	if cfg.ServerPID > 0 {
-		cpu0, cpuErr = procCPU(cfg.ServerPID)
-	}
-	self0 := selfCPU()
+	w := openWindow(&cfg)
 	pk0, by0 := snap()
 	if pub != nil {
 		pub.log.measuring.Store(true)
 		pf0 = pub.p.Stats().Frames
 	}
-	t0 := time.Now()
 	sleep(ctx, cfg.Duration)
-	el := time.Since(t0)
 	if pub != nil {
 		pub.log.measuring.Store(false)
 		pf1 = pub.p.Stats().Frames
 	}
 	pk1, by1 := snap()
-	self1 := selfCPU()
-	if cfg.ServerPID > 0 && cpuErr == nil {
-		cpu1, cpuErr = procCPU(cfg.ServerPID)
-		if rss, err := procRSS(cfg.ServerPID); err == nil {
-			res.ServerRSSBytes = ptr(rss)
-		}
-	}
+	w.close()
 
 	close(stopKA)
 	kaWG.Wait()
 	teardownAll(playing, cfg.MaxSetupConcurrency)
 
-	res.DurationS = round(el.Seconds(), 3)
 	res.Packets = pk1 - pk0
 	res.Bytes = by1 - by0
 	res.PublishFrames = pf1 - pf0
-	if el > 0 {
-		res.PacketsPerS = round(float64(res.Packets)/el.Seconds(), 1)
-	}
-	res.BenchCPUS = round((self1 - self0).Seconds(), 3)
-	if res.Packets > 0 {
-		res.BenchCPUUsPerPacket = round((self1-self0).Seconds()*1e6/float64(res.Packets), 3)
-	}
-	if cfg.ServerPID > 0 && cpuErr == nil {
-		s := (cpu1 - cpu0).Seconds()
-		res.ServerCPUS = ptr(round(s, 3))
-		if res.Packets > 0 {
-			res.ServerCPUUsPerPacket = ptr(round(s*1e6/float64(res.Packets), 3))
-		}
-	}
+	w.report(res, res.Packets)
 	trs := make([]*tracker, len(playing))
 	for i, c := range playing {
 		trs[i] = c.tr

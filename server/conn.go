@@ -69,7 +69,11 @@ func (c *conn) serve(ctx context.Context) {
 		}
 	}()
 	go c.out.Run()
-	for ctx.Err() == nil {
+	// The loop ends on a read error: the peer closed, a timeout, or the
+	// server's shutdown closed the connection once its queue (the RTCP
+	// BYE of its sessions) was written. It must not end on ctx alone:
+	// closing the connection here could cut that BYE (drainConns).
+	for {
 		// A connection without sessions must send a request within the
 		// read timeout; one with sessions keeps them alive by requests or
 		// interleaved RTCP within the session timeout.

@@ -228,7 +228,11 @@ func (s *Server) acceptLoop(ctx context.Context, wg *sync.WaitGroup) error {
 	}
 }
 
-// shutdown ends every session with an RTCP BYE and closes every connection.
+// shutdown ends every session with an RTCP BYE (UDP: sent at once; TCP:
+// queued on its connection), closes every live path (a publisher's
+// session ends whole), then drains every connection's queue within
+// shutdownDrain before closing it (drainConns), so TCP clients get their
+// BYE too.
 func (s *Server) shutdown() {
 	s.mu.Lock()
 	s.closed = true
@@ -247,9 +251,7 @@ func (s *Server) shutdown() {
 	for _, ss := range all {
 		s.closeSession(ss, "server shutting down")
 	}
-	for _, c := range conns {
-		c.close()
-	}
+	s.drainConns(conns)
 	s.udp.close()
 }
 

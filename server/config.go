@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/fdlimit"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
@@ -37,17 +38,39 @@ type Config struct {
 	// for this long. Default 60 s. It is advertised in Session;timeout=N.
 	SessionTimeout time.Duration
 
-	// ReadTimeout closes a connection that has no session and sends no
-	// complete request for this long (from accept, and between requests).
-	// Default 10 s.
+	// ReadTimeout closes a connection that has no session and completes no
+	// request for this long after its last request. Only requests, and
+	// interleaved RTCP (or a publisher's RTP) for a session the connection
+	// owns, count: interleaved frames on channels no session set up do not
+	// keep a connection open. Default 10 s.
 	ReadTimeout time.Duration
+
+	// FirstRequestTimeout closes a new connection that completes no request
+	// within this long of being accepted (at most ReadTimeout): a client
+	// sends its first request at once, and connections that never do are
+	// what fills the connection cap. Default 5 s.
+	FirstRequestTimeout time.Duration
 
 	// WriteTimeout bounds one write of an RTSP response. Default 10 s.
 	WriteTimeout time.Duration
 
-	// MaxConns limits concurrent RTSP connections; more are closed at
-	// accept. Default 1024.
+	// MaxConns limits concurrent RTSP connections. At the cap, a new
+	// connection is admitted by closing the connection that has been open
+	// longest without completing a request; if every connection has
+	// completed one, the new connection is closed at accept. Default: the
+	// process's open-file limit (RLIMIT_NOFILE) minus DefaultFDHeadroom,
+	// between 64 and DefaultMaxConnsCeiling; 1024 where the limit cannot be
+	// read.
 	MaxConns int
+
+	// MaxConnsPerAddr limits concurrent RTSP connections from one client
+	// address (IPv6 addresses count per /64, what one host is usually
+	// given); more are closed at accept, so one host cannot take the whole
+	// MaxConns. Default DefaultMaxConnsPerAddr, applied to non-loopback
+	// addresses only (local tools and tests open many connections from
+	// 127.0.0.1); a value set here applies to every address, loopback
+	// included; negative means no limit.
+	MaxConnsPerAddr int
 
 	// MaxSessions limits concurrent sessions; SETUP beyond it gets 453 Not
 	// Enough Bandwidth. Default 4096.
@@ -113,6 +136,40 @@ type Config struct {
 	// DisableGSO turns off UDP generic segmentation offload (it is probed
 	// and used by default where the kernel supports it).
 	DisableGSO bool
+
+	// perAddrSkipLoopback is set by withDefaults when MaxConnsPerAddr took
+	// its default, which does not apply to loopback addresses.
+	perAddrSkipLoopback bool
+}
+
+// Connection limits' defaults (Config.MaxConns, Config.MaxConnsPerAddr).
+const (
+	// DefaultFDHeadroom is how many of the process's file descriptors the
+	// default MaxConns leaves for everything but RTSP connections: the UDP
+	// sockets, relay pullers, HTTP viewers, recordings, io_uring.
+	DefaultFDHeadroom = 256
+	// DefaultMaxConnsCeiling bounds the default MaxConns whatever the
+	// descriptor limit (often 1,048,576 in containers): an idle connection
+	// costs about 10 KiB (two goroutines, buffers), so the default cap
+	// keeps a flood of them under about 700 MiB.
+	DefaultMaxConnsCeiling = 65536
+	// DefaultMaxConnsPerAddr is the default per-address limit.
+	DefaultMaxConnsPerAddr = 128
+	// fallbackMaxConns is MaxConns where the descriptor limit is unknown.
+	fallbackMaxConns = 1024
+)
+
+// defaultMaxConns derives MaxConns from the soft open-file limit (ok false:
+// unknown): the limit minus DefaultFDHeadroom, within [64,
+// DefaultMaxConnsCeiling].
+func defaultMaxConns(soft uint64, ok bool) int {
+	if !ok {
+		return fallbackMaxConns
+	}
+	if soft > DefaultMaxConnsCeiling+DefaultFDHeadroom {
+		return DefaultMaxConnsCeiling
+	}
+	return max(64, int(soft)-DefaultFDHeadroom)
 }
 
 func (c Config) withDefaults() Config {
@@ -137,8 +194,16 @@ func (c Config) withDefaults() Config {
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
 	}
+	if c.FirstRequestTimeout <= 0 {
+		c.FirstRequestTimeout = 5 * time.Second
+	}
+	c.FirstRequestTimeout = min(c.FirstRequestTimeout, c.ReadTimeout)
 	if c.MaxConns <= 0 {
-		c.MaxConns = 1024
+		c.MaxConns = defaultMaxConns(fdlimit.Soft())
+	}
+	if c.MaxConnsPerAddr == 0 {
+		c.MaxConnsPerAddr = DefaultMaxConnsPerAddr
+		c.perAddrSkipLoopback = true
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 4096

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"io"
@@ -23,7 +24,14 @@ type conn struct {
 	r      *rtsp.Reader
 	remote string
 	peer   netip.Addr
-	out    *interleave.Conn
+	// key is what the per-address limit counts peer as (addrKey).
+	key netip.Addr
+	out *interleave.Conn
+	// fresh is c's place in Server.fresh while it has completed no
+	// request (guarded by Server.mu; admit.go).
+	fresh *list.Element
+	// served is set once a request completed (the goroutine owns it).
+	served bool
 
 	mu       sync.Mutex
 	sessions map[*Session]struct{}
@@ -50,6 +58,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	if ap, err := netip.ParseAddrPort(c.remote); err == nil {
 		c.peer = ap.Addr().Unmap()
 	}
+	c.key = addrKey(c.peer)
 	c.out = s.newInterleaved(nc)
 	return c
 }
@@ -69,25 +78,21 @@ func (c *conn) serve(ctx context.Context) {
 		}
 	}()
 	go c.out.Run()
+	// The first request is due soon after accept; the deadline then moves
+	// only on activity (extendDeadline), never on stray frames.
+	_ = c.nc.SetReadDeadline(time.Now().Add(c.srv.cfg.FirstRequestTimeout))
 	// The loop ends on a read error: the peer closed, a timeout, or the
 	// server's shutdown closed the connection once its queue (the RTCP
 	// BYE of its sessions) was written. It must not end on ctx alone:
 	// closing the connection here could cut that BYE (drainConns).
 	for {
-		// A connection without sessions must send a request within the
-		// read timeout; one with sessions keeps them alive by requests or
-		// interleaved RTCP within the session timeout.
-		timeout := c.srv.cfg.ReadTimeout
-		if c.hasSessions() {
-			timeout = c.srv.cfg.SessionTimeout
-		}
-		_ = c.nc.SetReadDeadline(time.Now().Add(timeout))
 		msg, err := c.r.Read()
 		if err != nil {
 			// Sessions kept alive by RTCP alone (RFC 3550 6.3.5) keep their
 			// connection: wait on while any of them lives, if no request
 			// was cut in half.
 			if isTimeout(err) && c.r.Buffered() == 0 && c.hasSessions() {
+				c.extendDeadline()
 				continue
 			}
 			c.readError(msg, err, log)
@@ -103,12 +108,34 @@ func (c *conn) serve(ctx context.Context) {
 			if after != nil {
 				after()
 			}
+			if !c.served {
+				c.served = true
+				c.srv.requestDone(c)
+			}
+			c.extendDeadline()
 		case *rtsp.Frame:
-			c.interleaved(m)
+			if c.interleaved(m) {
+				c.extendDeadline()
+			}
 		case *rtsp.Response:
 			// Answers to requests we never send: ignore.
 		}
 	}
+}
+
+// extendDeadline moves the read deadline after activity: a request, or a
+// frame a session of this connection took. A connection without sessions
+// must complete a request within the read timeout; one with sessions
+// keeps them alive by requests or interleaved RTCP within the session
+// timeout. Anything else (empty frames, frames on channels no session set
+// up, responses) leaves the deadline where it is, so a peer cannot hold a
+// connection by trickling them.
+func (c *conn) extendDeadline() {
+	timeout := c.srv.cfg.ReadTimeout
+	if c.hasSessions() {
+		timeout = c.srv.cfg.SessionTimeout
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(timeout))
 }
 
 // readError answers what can still be answered (505 for a wrong version,
@@ -150,8 +177,9 @@ func (c *conn) write(resp *rtsp.Response) error {
 // interleaved handles a '$' frame from the client: a publisher's RTP goes
 // to its path; RTCP on a session's RTCP channel counts as activity
 // (GStreamer over TCP sends no RTSP keepalive). Frames on channels no
-// session set up are ignored.
-func (c *conn) interleaved(f *rtsp.Frame) {
+// session set up are ignored and counted. It reports whether a session of
+// this connection took the frame (activity, which keeps the connection).
+func (c *conn) interleaved(f *rtsp.Frame) bool {
 	now := time.Now()
 	taken := false
 	for _, ss := range c.ownSessions() {
@@ -173,6 +201,7 @@ func (c *conn) interleaved(f *rtsp.Frame) {
 		// A channel no session set up (or an ignored audio track's).
 		c.strayFrames++
 	}
+	return taken
 }
 
 func (c *conn) ownSessions() []*Session {

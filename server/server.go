@@ -6,6 +6,7 @@
 package server
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -71,7 +72,11 @@ type Server struct {
 	// byRTPSrc maps where a UDP publisher's RTP comes from to its session.
 	byRTPSrc map[netip.AddrPort]*Session
 	conns    map[*conn]struct{}
-	closed   bool
+	// perAddr counts the connections in conns by addrKey; fresh lists
+	// those that have completed no request, oldest first (admit.go).
+	perAddr map[netip.Addr]int
+	fresh   list.List
+	closed  bool
 }
 
 // New loads the test pattern and the media folder's files (transcoding
@@ -183,6 +188,12 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 func (s *Server) acceptLoop(ctx context.Context, wg *sync.WaitGroup) error {
+	// Refusals and evictions come in floods: the first is logged, then a
+	// count per interval.
+	refusals := newLogThrottle(s.log, slog.LevelWarn, "connections refused", floodLogInterval)
+	evictions := newLogThrottle(s.log, slog.LevelInfo, "connections that sent no request closed to admit new ones", floodLogInterval)
+	defer refusals.stop()
+	defer evictions.stop()
 	var backoff time.Duration
 	for {
 		nc, err := s.ln.Accept()
@@ -207,23 +218,24 @@ func (s *Server) acceptLoop(ctx context.Context, wg *sync.WaitGroup) error {
 		}
 		backoff = 0
 		c := newConn(s, nc)
-		s.mu.Lock()
-		if len(s.conns) >= s.cfg.MaxConns || s.closed {
-			s.mu.Unlock()
+		victim, why := s.admit(c)
+		if why != "" {
 			s.refused.Add(1)
-			s.log.Warn("connection refused: too many connections", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConns)
+			refusals.note(time.Now(), "connection refused", "remote", c.remote, "reason", string(why),
+				"max", s.cfg.MaxConns, "max_per_addr", s.cfg.MaxConnsPerAddr)
 			nc.Close()
 			continue
 		}
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
+		if victim != nil {
+			victim.close()
+			evictions.note(time.Now(), "connection that sent no request closed to admit a new one",
+				"remote", victim.remote, "max", s.cfg.MaxConns)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c.serve(ctx)
-			s.mu.Lock()
-			delete(s.conns, c)
-			s.mu.Unlock()
+			s.release(c)
 		}()
 	}
 }

@@ -1,8 +1,8 @@
 package server
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
+	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"strconv"
@@ -12,8 +12,74 @@ import (
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
-// nonceLifetime bounds how long a Digest nonce is accepted.
+// nonceLifetime bounds how long a Digest nonce is accepted; an older one
+// with the right digest is answered with stale=true (RFC 7616 §3.3).
 const nonceLifetime = 5 * time.Minute
+
+// connNonces is how many of its latest nonces a connection remembers: a
+// client answers the newest challenge, so a few cover a retry in flight.
+const connNonces = 4
+
+// Authentication schemes of Config.AuthSchemes.
+const (
+	SchemeDigest = "digest"
+	SchemeBasic  = "basic"
+)
+
+// connAuth is a connection's Digest state: the nonces it issued and the
+// highest nonce count (nc) seen with each. A nonce is good only on the
+// connection that issued it, and with qop each (nonce, nc) only once, so a
+// captured Authorization header cannot be replayed (RFC 7616 §3.3, §5.12).
+// The connection's goroutine owns it.
+type connAuth struct {
+	nonces [connNonces]issuedNonce
+	next   int
+}
+
+// issuedNonce is one nonce a connection sent in a challenge.
+type issuedNonce struct {
+	nonce  string
+	issued time.Time
+	lastNC uint64
+}
+
+// issue makes a fresh random nonce, remembered in place of the oldest.
+func (a *connAuth) issue(now time.Time) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	n := hex.EncodeToString(b[:])
+	a.nonces[a.next] = issuedNonce{nonce: n, issued: now}
+	a.next = (a.next + 1) % connNonces
+	return n
+}
+
+// use checks a nonce and nonce count from a header with a right response
+// (false: stale):
+// the nonce must be one this connection issued within nonceLifetime and,
+// with qop, nc must be higher than any used before with it. Without qop
+// (RFC 2069 style, as GStreamer answers) there is no nc: the nonce is
+// reused on its connection until it expires.
+func (a *connAuth) use(az rtsp.Authorization, now time.Time) bool {
+	for i := range a.nonces {
+		n := &a.nonces[i]
+		if n.nonce == "" || subtle.ConstantTimeCompare([]byte(n.nonce), []byte(az.Nonce)) != 1 {
+			continue
+		}
+		if now.Sub(n.issued) > nonceLifetime {
+			return false
+		}
+		if az.QOP == "" {
+			return true
+		}
+		nc, err := strconv.ParseUint(az.NC, 16, 32)
+		if err != nil || nc <= n.lastNC {
+			return false
+		}
+		n.lastNC = nc
+		return true
+	}
+	return false
+}
 
 // credentialsFor chooses the credentials a request must carry (nil: none).
 // Publishing (ANNOUNCE, SETUP mode=record, RECORD, and every request of a
@@ -40,65 +106,97 @@ func (c *conn) credentialsFor(req *rtsp.Request) *rtsp.Credentials {
 	return c.srv.cfg.Credentials
 }
 
-// authenticate checks the request's credentials (RFC 2617: Digest with
-// qop=auth, or Basic) and returns a 401 response carrying fresh challenges
-// when they are missing or wrong; nil when the request may proceed.
-func (c *conn) authenticate(req *rtsp.Request, cred rtsp.Credentials) *rtsp.Response {
-	realm := c.srv.cfg.Realm
+// authenticate checks the request's credentials (Digest, RFC 7616 with
+// qop=auth or RFC 2069 style; Basic, RFC 7617, only when configured) and
+// returns a 401 response carrying fresh challenges when they are missing,
+// wrong or replayed (stale=true when only the nonce was at fault); nil
+// when the request may proceed. An address that gave wrong credentials
+// too often waits its turn first (authLimiter), in this connection's
+// goroutine, or gets 503 at once when it has too many attempts queued.
+func (c *conn) authenticate(ctx context.Context, req *rtsp.Request, cred rtsp.Credentials) *rtsp.Response {
+	s := c.srv
+	stale := false
 	if v := req.Header.Get("Authorization"); v != "" {
-		if a, err := rtsp.ParseAuthorization(v); err == nil {
-			switch strings.ToLower(a.Scheme) {
-			case "basic":
-				if a.Verify(cred, req.Method, realm, "") {
-					return nil
-				}
-			case "digest":
-				if c.srv.validNonce(a.Nonce, time.Now()) && a.Verify(cred, req.Method, realm, a.Nonce) {
-					return nil
-				}
-			}
+		if ok, retry := s.authLimit.waitTurn(ctx, c.peer); !ok {
+			s.refused.Add(1)
+			resp := c.reply(req, rtsp.StatusServiceUnavailable)
+			resp.Header.Set("Retry-After", retryAfter(retry))
+			return resp
 		}
-		c.srv.authFailures.Add(1)
-		c.srv.log.Warn("authentication failed", "remote", c.remote, "method", req.Method)
+		now := time.Now()
+		switch c.checkCredentials(req, v, cred, now) {
+		case credOK:
+			s.authLimit.succeeded(c.peer)
+			return nil
+		case credStale:
+			stale = true
+		default:
+			s.authFailures.Add(1)
+			s.authLimit.failed(c.peer, now, "remote", c.remote, "method", req.Method, "url", req.URL)
+		}
 	}
 	resp := c.reply(req, rtsp.StatusUnauthorized)
-	nonce := c.srv.newNonce(time.Now())
-	resp.Header.Add("WWW-Authenticate", rtsp.Challenge{
-		Scheme: "Digest", Realm: realm, Nonce: nonce, QOP: []string{"auth"}, Algorithm: "MD5",
-	}.String())
-	resp.Header.Add("WWW-Authenticate", rtsp.Challenge{Scheme: "Basic", Realm: realm}.String())
+	if s.cfg.offers(SchemeDigest) {
+		resp.Header.Add("WWW-Authenticate", rtsp.Challenge{
+			Scheme: "Digest", Realm: s.cfg.Realm, Nonce: c.auth.issue(time.Now()), QOP: []string{"auth"},
+			Algorithm: "MD5", Stale: stale,
+		}.String())
+	}
+	if s.cfg.offers(SchemeBasic) {
+		resp.Header.Add("WWW-Authenticate", rtsp.Challenge{Scheme: "Basic", Realm: s.cfg.Realm}.String())
+	}
 	return resp
+}
+
+// credVerdict is what checkCredentials found.
+type credVerdict int
+
+const (
+	credWrong credVerdict = iota
+	credOK
+	credStale
+)
+
+// checkCredentials checks an Authorization value: the scheme must be one
+// offered; a Digest response must be right for this request's method and
+// Request-URI (rtsp.Authorization.VerifyRequest), and then its nonce good
+// on this connection (connAuth.use), else the verdict is stale.
+func (c *conn) checkCredentials(req *rtsp.Request, v string, cred rtsp.Credentials, now time.Time) credVerdict {
+	a, err := rtsp.ParseAuthorization(v)
+	if err != nil {
+		return credWrong
+	}
+	realm := c.srv.cfg.Realm
+	switch {
+	case a.Scheme == "Basic" && c.srv.cfg.offers(SchemeBasic):
+		if a.Verify(cred, req.Method, realm, "") {
+			return credOK
+		}
+	case a.Scheme == "Digest" && c.srv.cfg.offers(SchemeDigest):
+		if !a.VerifyRequest(cred, req.Method, req.URL, realm, a.Nonce) {
+			return credWrong
+		}
+		if c.auth.use(a, now) {
+			return credOK
+		}
+		return credStale
+	}
+	return credWrong
+}
+
+// offers reports whether the server offers and accepts an authentication
+// scheme (SchemeDigest, SchemeBasic).
+func (c Config) offers(scheme string) bool {
+	for _, s := range c.AuthSchemes {
+		if strings.EqualFold(s, scheme) {
+			return true
+		}
+	}
+	return false
 }
 
 // constantEqual compares secrets in time that does not depend on where
 // they differ.
 func constantEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
-
-// newNonce makes a stateless nonce: the issue time and an HMAC of it under
-// the server's secret, so any connection can verify it without storage.
-func (s *Server) newNonce(now time.Time) string {
-	ts := strconv.FormatInt(now.Unix(), 16)
-	return ts + "-" + s.nonceMAC(ts)
-}
-
-func (s *Server) nonceMAC(ts string) string {
-	m := hmac.New(sha256.New, s.secret[:])
-	m.Write([]byte(ts))
-	return hex.EncodeToString(m.Sum(nil)[:16])
-}
-
-// validNonce checks a nonce's MAC and age.
-func (s *Server) validNonce(nonce string, now time.Time) bool {
-	ts, mac, ok := strings.Cut(nonce, "-")
-	if !ok || !hmac.Equal([]byte(mac), []byte(s.nonceMAC(ts))) {
-		return false
-	}
-	sec, err := strconv.ParseInt(ts, 16, 64)
-	if err != nil {
-		return false
-	}
-	age := now.Sub(time.Unix(sec, 0))
-	return age >= -time.Minute && age <= nonceLifetime
 }

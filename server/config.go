@@ -92,12 +92,22 @@ type Config struct {
 	// Limits bounds request sizes (zero value: rtsp package defaults).
 	Limits rtsp.Limits
 
-	// Credentials, when non-nil, requires Digest or Basic authentication
-	// (RFC 2617) on every request but OPTIONS.
+	// Credentials, when non-nil, requires authentication (Digest, RFC 7616;
+	// Basic if AuthSchemes has it) on every request but OPTIONS.
 	Credentials *rtsp.Credentials
 
 	// Realm is the authentication realm. Default "rtpstream".
 	Realm string
+
+	// AuthSchemes are the schemes offered and accepted, readers' and
+	// publishers' alike: SchemeDigest, SchemeBasic. Default Digest only:
+	// Basic sends the password in clear text (RFC 7617 §4) and the server
+	// has no TLS, so it is offered only when asked for.
+	AuthSchemes []string
+
+	// AuthThrottle slows down wrong passwords per address (RTSP readers,
+	// publishers, and HTTP viewers); see AuthThrottle for its defaults.
+	AuthThrottle AuthThrottle
 
 	// Logger receives one line per event. Default slog.Default().
 	Logger *slog.Logger
@@ -233,6 +243,10 @@ func (c Config) withDefaults() Config {
 	if c.Realm == "" {
 		c.Realm = "rtpstream"
 	}
+	if len(c.AuthSchemes) == 0 {
+		c.AuthSchemes = []string{SchemeDigest}
+	}
+	c.AuthThrottle = c.AuthThrottle.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

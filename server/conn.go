@@ -44,6 +44,8 @@ type conn struct {
 	// ignored are interleaved channels of tracks a publisher set up that
 	// we do not take (audio beside the video).
 	ignored map[uint8]bool
+	// auth is the connection's Digest nonces (auth.go).
+	auth connAuth
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -100,7 +102,7 @@ func (c *conn) serve(ctx context.Context) {
 		}
 		switch m := msg.(type) {
 		case *rtsp.Request:
-			resp, after := c.handle(m)
+			resp, after := c.handle(ctx, m)
 			if err := c.write(resp); err != nil {
 				log.Debug("write response", "err", err)
 				return

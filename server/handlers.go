@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -45,13 +46,13 @@ func (c *conn) finish(resp *rtsp.Response, d *dialect) *rtsp.Response {
 // handle answers one request. The returned function, if any, runs after
 // the response is written (PLAY starts sending only then, so a TCP client
 // gets the response before the first interleaved packet).
-func (c *conn) handle(req *rtsp.Request) (*rtsp.Response, func()) {
-	now := time.Now()
+func (c *conn) handle(ctx context.Context, req *rtsp.Request) (*rtsp.Response, func()) {
 	if cred := c.credentialsFor(req); cred != nil && req.Method != "OPTIONS" {
-		if resp := c.authenticate(req, *cred); resp != nil {
+		if resp := c.authenticate(ctx, req, *cred); resp != nil {
 			return c.finish(resp, dialectOf(req)), nil
 		}
 	}
+	now := time.Now()
 	var (
 		resp  *rtsp.Response
 		after func()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,8 +158,19 @@ func (s *Server) httpAuthorized(w http.ResponseWriter, r *http.Request, st *Stre
 	if cred == nil {
 		return true
 	}
-	if u, p, ok := r.BasicAuth(); ok && constantEqual(u, cred.Username) && constantEqual(p, cred.Password) {
-		return true
+	u, p, hasAuth := r.BasicAuth()
+	if hasAuth {
+		if ok, retry := s.authLimit.waitTurn(r.Context(), httpPeer(r)); !ok {
+			s.refused.Add(1)
+			w.Header().Set("Retry-After", retryAfter(retry))
+			http.Error(w, "too many failed logins", http.StatusTooManyRequests)
+			return false
+		}
+		if constantEqual(u, cred.Username) && constantEqual(p, cred.Password) {
+			s.authLimit.succeeded(httpPeer(r))
+			return true
+		}
+		s.authLimit.failed(httpPeer(r), time.Now(), "remote", r.RemoteAddr, "method", r.Method, "url", r.URL.Path)
 	}
 	s.authFailures.Add(1)
 	w.Header().Set("WWW-Authenticate", `Basic realm="`+s.cfg.Realm+`", charset="UTF-8"`)
@@ -307,4 +319,14 @@ func (s *Server) snapshot(r *http.Request, st *Stream) ([]byte, int, string) {
 		idx = min(int(sec*st.FPS), n-1)
 	}
 	return st.Frames[idx], http.StatusOK, ""
+}
+
+// httpPeer is the address of an HTTP request's peer (the zero Addr when
+// RemoteAddr is not an address, as behind some test recorders).
+func httpPeer(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }

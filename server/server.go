@@ -36,8 +36,8 @@ type Server struct {
 	sched *scheduler
 	udp   *udpPair
 	ln    net.Listener
-	// secret keys the stateless Digest nonces.
-	secret [16]byte
+	// authLimit slows down addresses giving wrong credentials (authlimit.go).
+	authLimit *authLimiter
 
 	// pending are the UDP frames queued in one scheduler wake-up and
 	// pendingSR the UDP sender reports (both owned by the scheduler
@@ -97,9 +97,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		byRTPSrc: make(map[netip.AddrPort]*Session),
 		conns:    make(map[*conn]struct{}),
 	}
-	if _, err := rand.Read(s.secret[:]); err != nil {
-		return nil, fmt.Errorf("server secret: %w", err)
-	}
+	s.authLimit = newAuthLimiter(cfg.AuthThrottle, s.log)
 	s.sched = newScheduler(s.sendDue, s.flush)
 	s.sched.deliver = s.deliverLive
 	if err := s.SetPaths(cfg.Paths); err != nil {
@@ -265,6 +263,7 @@ func (s *Server) shutdown() {
 	}
 	s.drainConns(conns)
 	s.udp.close()
+	s.authLimit.stop()
 }
 
 // newSessionID returns a decimal identifier of 19 digits (>= 62 random bits):

@@ -177,3 +177,8 @@ func (ls *liveStream) status(out *StreamStatus) {
 		out.State = "connecting"
 	}
 }
+
+// NoteAuthFailure counts a request refused for its credentials by a front
+// that shares the server's figures (package web: the status page, API and
+// metrics), so that Status.AuthFailures covers every refusal.
+func (s *Server) NoteAuthFailure() { s.authFailures.Add(1) }

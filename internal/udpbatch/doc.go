@@ -57,6 +57,15 @@
 // coalesced reads (UDP_GRO), and GROSegmentSize reads the segment size from a
 // read's control message so the caller can cut it back into datagrams.
 //
+// ICMP errors: a socket opened by Listen can ReportUnreachable (Linux:
+// IP_RECVERR, IPV6_RECVERR). The kernel then queues each ICMP destination
+// unreachable answering one of its datagrams on the socket's error queue,
+// and Unreachable (MSG_ERRQUEUE) reports their original destinations, so
+// that a server can stop sending to a client that is gone. The option
+// also leaves each error pending on the socket, failing the next send
+// (to any destination) or read once: those paths drain the queue and
+// retry (bounded), allocating nothing.
+//
 // A Conn is owned by one sender goroutine: SendPackets must not be called
 // concurrently. WriteTo, Mode, GSOError, ReadFrom and Close may be called from
 // any goroutine.

@@ -180,6 +180,11 @@ func (c *Conn) ReadFrom(b []byte) (int, netip.AddrPort, error) {
 		switch {
 		case rerr == unix.EAGAIN || rerr == unix.EINTR:
 			continue
+		case rerr != nil && isAsync(rerr) && c.sys.errq.on():
+			// An ICMP error's pending errno (ReportUnreachable): collect
+			// the error queue, then read on.
+			_ = c.sys.own.Control(func(fd uintptr) { c.sys.errq.drain(fd) })
+			continue
 		case rerr != nil:
 			return 0, netip.AddrPort{}, os.NewSyscallError("recvfrom", rerr)
 		}

@@ -53,6 +53,8 @@ type sysConn struct {
 
 	// own is the socket Listen opened (nil for a Conn from New).
 	own *ownSocket
+	// errq is the error queue's state (ReportUnreachable).
+	errq errQueue
 }
 
 // New wraps an unconnected UDP socket (from net.ListenUDP) for batched sends.
@@ -253,7 +255,13 @@ func (s *sysConn) sendMsgs(msgs []unix.Mmsghdr) (int, error) {
 
 // write is the RawConn.Write callback: one system call on s.pending. It
 // returns false on EAGAIN so the netpoller waits for the socket to drain.
+//
+// With ReportUnreachable on, an errno that an ICMP error left pending on
+// the socket (it concerns an earlier datagram, maybe to another
+// destination; this call sent nothing) makes it drain the error queue and
+// retry, a bounded number of times.
 func (s *sysConn) write(fd uintptr) bool {
+	retries := 0
 	for {
 		var n int
 		var e unix.Errno
@@ -269,6 +277,11 @@ func (s *sysConn) write(fd uintptr) bool {
 			continue
 		case unix.EAGAIN:
 			return false
+		}
+		if e != 0 && retries < maxAsyncRetries && asyncErrno(e) && s.errq.on() {
+			retries++
+			s.errq.drain(fd)
+			continue
 		}
 		s.nsent, s.errno = n, e
 		return true

@@ -49,22 +49,29 @@ func start(t *testing.T, scfg server.Config, wcfg web.Config, hcfg web.ServerCon
 	if wcfg.RTSPURL == "" {
 		wcfg.RTSPURL = web.BaseURL("rtsp", srv.Addr())
 	}
-	ws := web.NewServer(web.New(srv, wcfg), hcfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ws.Serve(ctx, ln) }()
+	stop := serveWeb(web.NewServer(web.New(srv, wcfg), hcfg), ln)
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("Serve did not return after cancel")
+		if err := stop(); err != nil {
+			t.Error(err)
 		}
 	})
 	return srv, base
+}
+
+// serveWeb runs ws on ln; stop ends it and says how it ended.
+func serveWeb(ws *web.Server, ln net.Listener) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ws.Serve(ctx, ln) }()
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("Serve did not return after cancel")
+		}
+	}
 }
 
 // play starts an RTSP reader of url over transport and waits for its
@@ -509,11 +516,7 @@ func TestShutdownEndsStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := web.NewServer(web.New(srv, web.Config{}), web.ServerConfig{ShutdownTimeout: 3 * time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- ws.Serve(ctx, ln) }()
+	stop := serveWeb(web.NewServer(web.New(srv, web.Config{}), web.ServerConfig{ShutdownTimeout: 3 * time.Second}), ln)
 	resp, err := http.Get(web.BaseURL("http", ln.Addr()) + "/test/stream.mjpeg")
 	if err != nil {
 		t.Fatal(err)
@@ -524,14 +527,8 @@ func TestShutdownEndsStreams(t *testing.T) {
 		_, err := io.Copy(io.Discard, resp.Body)
 		read <- err
 	}()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return")
+	if err := stop(); err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 	select {
 	case err := <-read:

@@ -411,3 +411,24 @@ func TestAuthHTTPThrottle(t *testing.T) {
 		t.Fatalf("another address: %d", w.Code)
 	}
 }
+
+// TestAuthPeers: ffmpeg (Digest with qop, absolute uri, nc counting) and
+// GStreamer's rtspsrc (Digest without qop, absolute uri) still get in with
+// the password in the URL, and the Basic they would fall back to is not
+// needed.
+func TestAuthPeers(t *testing.T) {
+	_, addr := startServer(t, Config{Credentials: &authGood})
+	url := "rtsp://alice:s3cret@" + addr + "/test"
+	t.Run("ffmpeg", func(t *testing.T) {
+		t.Parallel()
+		if n := ffmpegFrames(t, url, "tcp", 2); n < 10 {
+			t.Errorf("ffmpeg with a password: %d frames", n)
+		}
+	})
+	t.Run("gstreamer", func(t *testing.T) {
+		t.Parallel()
+		if n := gstFrames(t, url, "tcp", 3); n < 10 {
+			t.Errorf("GStreamer with a password: %d frames", n)
+		}
+	})
+}

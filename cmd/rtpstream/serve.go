@@ -54,12 +54,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		noGSO      = fs.Bool("no-gso", false, "do not use UDP segmentation offload")
 		logFormat  = fs.String("log-format", "text", "log format: text or json")
 		logLevel   = fs.String("log-level", "info", "log level: debug, info, warn, error")
-		user       = fs.String("user", "", "require this user name (Digest or Basic auth)")
-		pass       = fs.String("pass", "", "password for --user")
+		user       = fs.String("user", "", "require this user name (Digest; Basic too with --auth basic,digest)")
+		pass       = fs.String("pass", "", "password for --user (shows in ps: prefer --pass-file or $"+envPass+")")
+		passFile   = fs.String("pass-file", "", "read the password for --user from the first line of `file`")
+		authList   = fs.String("auth", "digest", "authentication schemes offered: digest, or basic,digest (Basic sends the password in clear text; no TLS here)")
 		cpuprofile = fs.String("cpuprofile", "", "write a CPU profile to `file` until exit")
 		publish    = fs.Bool("publish", false, "let RTSP clients publish (ANNOUNCE/RECORD) to any path that is not a file")
-		pubUser    = fs.String("publish-user", "", "require this user name of publishers (Digest or Basic)")
-		pubPass    = fs.String("publish-pass", "", "password for --publish-user")
+		pubUser    = fs.String("publish-user", "", "require this user name of publishers (Digest; Basic too with --auth basic,digest)")
+		pubPass    = fs.String("publish-pass", "", "password for --publish-user (prefer --publish-pass-file or $"+envPublishPass+")")
+		pubPassF   = fs.String("publish-pass-file", "", "read the password for --publish-user from the first line of `file`")
 		confFile   = fs.String("config", "", "YAML `file` declaring paths and settings (docs/rtpstream.example.yaml); SIGHUP re-reads it")
 		relays     relayFlags
 	)
@@ -70,6 +73,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, pos[0])
+	}
+	if *user != "" || *passFile != "" {
+		if *pass, err = resolvePassword("pass", *pass, *passFile, envPass); err != nil {
+			return err
+		}
+	}
+	if *pubUser != "" || *pubPassF != "" {
+		if *pubPass, err = resolvePassword("publish-pass", *pubPass, *pubPassF, envPublishPass); err != nil {
+			return err
+		}
+	}
+	authSchemes, err := parseAuthSchemes(*authList)
+	if err != nil {
+		return err
 	}
 	if (*user == "") != (*pass == "") {
 		return fmt.Errorf("%w: --user and --pass go together", errUsage)
@@ -136,7 +153,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 	cfg := server.Config{
 		MediaDir: *media, FPS: *fps, MTU: *mtu, SessionTimeout: *timeout, ReadTimeout: *readTO,
 		MaxConns: *maxConns, NoLoop: *noLoop, DisableGSO: *noGSO, Logger: log,
-		PatternFrames: hooks.patternFrames,
+		PatternFrames: hooks.patternFrames, AuthSchemes: authSchemes,
 	}
 	if *user != "" {
 		cfg.Credentials = &rtsp.Credentials{Username: *user, Password: *pass}

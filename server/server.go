@@ -162,7 +162,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		ls.start()
 	}
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	s.tcpBatch = interleave.NewBatch(interleave.BatchOptions{})
 	go func() {
 		defer wg.Done()
@@ -172,6 +172,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer wg.Done(); s.readRTCP(ctx) }()
 	go func() { defer wg.Done(); s.readRTP() }()
 	go func() { defer wg.Done(); s.expireSessions(ctx) }()
+	go func() { defer wg.Done(); s.watchUnreachable(ctx) }()
 	go func() { <-ctx.Done(); s.ln.Close() }()
 
 	err := s.acceptLoop(ctx, &wg)

@@ -11,7 +11,13 @@
 # publishes the same file (UDP) to our server (`serve --publish`; 200 UDP
 # and 200 TCP readers: "ours-relay") and to the gortsplib relay peer
 # (internal/benchpeer/gortsplibrelay, 200 UDP readers: "gortsplib-relay"),
-# reporting relay latency too. Every JSON line (with a "server" and
+# reporting relay latency too. HTTP: when this build's serve has --http,
+# the same server process of the 640x480 file also serves it as
+# /m640.mjpeg/stream.mjpeg to 200 HTTP viewers (`rtpstream bench --url
+# http://...`), right after its 200 RTSP/TCP readers, and the summary gives
+# the ratio of server CPU per delivered byte, HTTP / RTSP-TCP
+# (server_cpu_us_per_kb; target <= 1.3x); without --http that line is
+# reported SKIPPED. Every JSON line (with a "server" and
 # "stream" field added in front) goes to stdout and to $OUT.
 #
 #   scripts/bench-compare.sh            # DUR=10s OUT=bench-results.jsonl REPEAT=1
@@ -81,12 +87,15 @@ run_bench() {
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # ours
-start_ours() { # DIR FPS NAME -> sets URL, PID
-	"$RTP" serve --listen 127.0.0.1:0 --media "$1" --fps "$2" >"$WORK/ours.out" 2>"$WORK/ours.err" &
+start_ours() { # DIR FPS NAME [SERVE FLAGS...] -> sets URL, PID
+	"$RTP" serve --listen 127.0.0.1:0 --media "$1" --fps "$2" "${@:4}" >"$WORK/ours.out" 2>"$WORK/ours.err" &
 	PID=$!
 	PIDS+=("$PID")
 	URL=$(wait_for "$WORK/ours.out" "^stream .*/$3\$" | awk '{print $2}')
 }
+# HAVE_HTTP: this build's serve has --http (MJPEG over HTTP).
+HAVE_HTTP=0
+if "$RTP" serve -h 2>&1 | grep -q -- '-http'; then HAVE_HTTP=1; fi
 # relay_bench LABEL URL PID CLIENTS TRANSPORT: bench publishes the 640x480
 # file to URL (UDP) for the run; a failure is reported, not fatal.
 relay_bench() {
@@ -124,10 +133,23 @@ relays() {
 
 # sequence: every server and workload once.
 sequence() {
-	start_ours "$WORK/m640" 30 m640.mjpeg
+	if [ "$HAVE_HTTP" = 1 ]; then
+		start_ours "$WORK/m640" 30 m640.mjpeg --http 127.0.0.1:0
+	else
+		start_ours "$WORK/m640" 30 m640.mjpeg
+	fi
 	run_bench ours 640x480@30 "$URL" "$PID" 200 udp
 	run_bench ours 640x480@30 "$URL" "$PID" 200 udp --no-gro
 	run_bench ours 640x480@30 "$URL" "$PID" 200 tcp
+	# the same file to 200 HTTP (MJPEG) viewers, same server process
+	if [ "$HAVE_HTTP" != 1 ]; then
+		echo "bench-compare: ours http SKIPPED: this build's 'rtpstream serve' has no --http flag yet" >&2
+	elif HTTPBASE=$(wait_for "$WORK/ours.out" '^http http://' | awk '{print $2}'); then
+		run_bench ours 640x480@30 "${HTTPBASE%/}/m640.mjpeg/stream.mjpeg" "$PID" 200 http ||
+			echo "bench-compare: ours http with 200 viewers FAILED (run $RUN); see the error above" >&2
+	else
+		echo "bench-compare: ours http FAILED: serve printed no 'http http://' line" >&2
+	fi
 	stop "$PID"
 
 	# the floor: the same packets sent by a bare loop (no RTSP, sessions
@@ -181,16 +203,19 @@ for line in open(sys.argv[1]):
     d = json.loads(line)
     key = (d["server"], d["stream"], d["clients"], d["transport"], d.get("udp_gro"))
     rows.setdefault(key, []).append(d)
-print("| server | stream | clients | transport | GRO | runs | µs/packet (median) | min-max | loss | late | first frame p99 ms | relay p99 ms | RSS MB |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| server | stream | clients | transport | GRO | runs | µs/packet (median) | min-max | µs/kB (median) | loss | late | skipped frames | first frame p99 ms | relay p99 ms | RSS MB |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (srv, stream, n, tr, gro), ds in rows.items():
     cpu = [d["server_cpu_us_per_packet"] for d in ds if d["server_cpu_us_per_packet"] is not None]
-    if not cpu:
+    perkb = [d["server_cpu_us_per_kb"] for d in ds if d.get("server_cpu_us_per_kb") is not None]
+    if not cpu and not perkb:
         continue
     med = lambda k: statistics.median(d.get(k) or 0 for d in ds)
     relay = f"{med('relay_latency_ms_p99'):.2f}" if any(d.get("relay_latency_ms_p99") is not None for d in ds) else "-"
-    print(f"| {srv} | {stream} | {n} | {tr} | {gro} | {len(ds)} | {statistics.median(cpu):.2f} | "
-          f"{min(cpu):.2f}-{max(cpu):.2f} | {med('loss_rate'):.4f} | {med('late_frame_rate'):.4f} | "
+    pp = f"{statistics.median(cpu):.2f} | {min(cpu):.2f}-{max(cpu):.2f}" if cpu else "- | -"
+    kb = f"{statistics.median(perkb):.3f}" if perkb else "-"
+    print(f"| {srv} | {stream} | {n} | {tr} | {gro} | {len(ds)} | {pp} | {kb} | "
+          f"{med('loss_rate'):.4f} | {med('late_frame_rate'):.4f} | {med('skipped_frames'):.0f} | "
           f"{med('first_frame_ms_p99'):.1f} | {relay} | {med('server_rss_bytes')/1e6:.0f} |")
 
 cost = {}  # (run, label) -> µs/packet
@@ -216,6 +241,21 @@ for num, den, target in [("gstreamer", "ours udp", ""), ("gortsplib", "ours udp"
               + (f"  [{target}]" if target else ""))
     elif target:
         print(f"{num} / {den}: not measured (a run above failed or was skipped)  [{target}]")
+# HTTP vs RTSP/TCP of the same file by the same server process: CPU per
+# delivered byte (JPEG bytes for HTTP, RTP payload bytes for RTSP).
+perkb = {}  # (run, transport) -> µs/kB
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    if d["server"] == "ours" and d["stream"] == "640x480@30" and d.get("server_cpu_us_per_kb") is not None \
+            and d["transport"] in ("http", "tcp"):
+        perkb[(d.get("run", 1), d["transport"])] = d["server_cpu_us_per_kb"]
+rs = [perkb[(r, "http")] / perkb[(r, "tcp")] for (r, tr) in perkb if tr == "tcp" and (r, "http") in perkb and perkb[(r, "tcp")] > 0]
+if rs:
+    print(f"ours http / ours tcp (server CPU per byte): {statistics.median(rs):.2f}x ({min(rs):.2f}-{max(rs):.2f}, {len(rs)} runs)"
+          "  [target <= 1.3x]")
+else:
+    print("ours http / ours tcp (server CPU per byte): SKIPPED (no HTTP line: serve has no --http yet, or the run failed)"
+          "  [target <= 1.3x]")
 lat = {}
 for line in open(sys.argv[1]):
     d = json.loads(line)

@@ -48,10 +48,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *clients < 1 || *duration <= 0 || *conc < 1 || *fps < 0 {
 		return fmt.Errorf("%w: --clients, --duration and --max-setup-concurrency must be positive", errUsage)
 	}
-	if *transport != bench.TransportUDP && *transport != bench.TransportTCP {
+	isHTTP := strings.HasPrefix(strings.ToLower(*url), "http://")
+	if !isHTTP && *transport != bench.TransportUDP && *transport != bench.TransportTCP {
 		return fmt.Errorf("%w: --transport %q (want udp or tcp)", errUsage, *transport)
 	}
-	if *publish != "" && strings.HasPrefix(strings.ToLower(*url), "http://") {
+	if *publish != "" && isHTTP {
 		return fmt.Errorf("%w: --publish needs an rtsp:// URL", errUsage)
 	}
 	if *pubTr != bench.TransportUDP && *pubTr != bench.TransportTCP {

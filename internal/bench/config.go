@@ -82,7 +82,9 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: duration %v", ErrConfig, c.Duration)
 	}
 	var err error
-	if c.Transport, err = transportOrUDP("transport", c.Transport); err != nil {
+	if isHTTPURL(c.URL) {
+		c.Transport = TransportHTTP
+	} else if c.Transport, err = transportOrUDP("transport", c.Transport); err != nil {
 		return c, err
 	}
 	if c.MaxSetupConcurrency <= 0 {

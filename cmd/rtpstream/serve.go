@@ -22,7 +22,8 @@ import (
 
 // runServe implements `rtpstream serve` (cli.md): it prints one
 // "stream rtsp://HOST:PORT/NAME" line per stream on stdout once listening,
-// logs to stderr, and on SIGINT/SIGTERM says BYE to every session and
+// then "http http://HOST:PORT/" for the HTTP listener (--http), logs to
+// stderr, and on SIGINT/SIGTERM says BYE to every session and
 // exits 0.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serve(ctx, args, stdout, stderr, serveHooks{})
@@ -66,6 +67,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		confFile   = fs.String("config", "", "YAML `file` declaring paths and settings (docs/rtpstream.example.yaml); SIGHUP re-reads it")
 		relays     relayFlags
 	)
+	hf := addHTTPFlags(fs)
 	fs.Var(&relays, "relay", "serve /NAME relayed on demand from an rtsp:// or http:// MJPEG source: `NAME=URL` (repeatable)")
 	pos, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -181,7 +183,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		}
 		return err
 	}
+	hln, err := hf.listen(*listen, set["http"], log)
+	if err != nil {
+		return err
+	}
 	if err := srv.Listen(*listen); err != nil {
+		if hln != nil {
+			hln.Close()
+		}
 		return err
 	}
 	// printed are the streams announced on stdout: at start, then the
@@ -214,7 +223,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		defer stop()
 	}
 	announce()
-	return srv.Serve(ctx)
+	return serveWithHTTP(ctx, srv, hln, hf, log, func(l string) { printLine(stdout, &printMu, l) })
 }
 
 // reloadOnHUP re-reads the configuration on every SIGHUP (or value on

@@ -152,11 +152,12 @@ func jpegFormat(m *sdp.Media) (uint8, bool) {
 		return 0, false
 	}
 	for _, f := range m.Formats {
-		name, _, ok := m.Encoding(f)
-		if f == rtpjpeg.PayloadType && (!ok || strings.EqualFold(name, "JPEG")) || ok && strings.EqualFold(name, "JPEG") {
-			if f >= 0 && f < 128 {
-				return uint8(f), true
-			}
+		if f < 0 || f > 127 {
+			continue
+		}
+		name, _, mapped := m.Encoding(f)
+		if mapped && strings.EqualFold(name, "JPEG") || !mapped && f == rtpjpeg.PayloadType {
+			return uint8(f), true
 		}
 	}
 	return 0, false

@@ -103,16 +103,17 @@ func (c *conn) serve(ctx context.Context) {
 		switch m := msg.(type) {
 		case *rtsp.Request:
 			resp, after := c.handle(ctx, m)
+			if !c.served {
+				// Before the response: a client that has it is served.
+				c.served = true
+				c.srv.requestDone(c)
+			}
 			if err := c.write(resp); err != nil {
 				log.Debug("write response", "err", err)
 				return
 			}
 			if after != nil {
 				after()
-			}
-			if !c.served {
-				c.served = true
-				c.srv.requestDone(c)
 			}
 			c.extendDeadline()
 		case *rtsp.Frame:

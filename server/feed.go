@@ -40,7 +40,19 @@ func (f *fileFeed) attach(r frameReader) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.readers = append(f.readers, r)
-	if f.cancel != nil {
+	f.startLocked()
+}
+
+// start runs the feed if it has readers and is not running (Serve calls it
+// for viewers that came before the server's context existed).
+func (f *fileFeed) start() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.startLocked()
+}
+
+func (f *fileFeed) startLocked() {
+	if f.cancel != nil || len(f.readers) == 0 {
 		return
 	}
 	f.srv.mu.Lock()

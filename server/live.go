@@ -103,14 +103,17 @@ func newLiveStream(srv *Server, cfg PathConfig, dynamic bool) *liveStream {
 	return ls
 }
 
-// start begins an always-on relay.
+// start begins an always-on relay, or an on-demand one that readers came
+// to before the server's context existed.
 func (ls *liveStream) start() {
-	if ls.cfg.Kind == SourcePublisher || !ls.cfg.AlwaysOn {
+	if ls.cfg.Kind == SourcePublisher {
 		return
 	}
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
-	ls.startPullerLocked()
+	if ls.cfg.AlwaysOn || len(ls.sessions) > 0 {
+		ls.startPullerLocked()
+	}
 }
 
 // attach registers a reader of the path (an RTSP session at SETUP, an HTTP

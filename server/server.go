@@ -161,6 +161,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	for _, ls := range s.cat.lives() {
 		ls.start()
 	}
+	s.mu.Lock()
+	feeds := make([]*fileFeed, 0, len(s.feeds))
+	for _, f := range s.feeds {
+		feeds = append(feeds, f)
+	}
+	s.mu.Unlock()
+	for _, f := range feeds {
+		f.start() // viewers that arrived before Serve
+	}
 	var wg sync.WaitGroup
 	wg.Add(5)
 	s.tcpBatch = interleave.NewBatch(interleave.BatchOptions{})

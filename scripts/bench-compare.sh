@@ -88,14 +88,21 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # ours
 start_ours() { # DIR FPS NAME [SERVE FLAGS...] -> sets URL, PID
-	"$RTP" serve --listen 127.0.0.1:0 --media "$1" --fps "$2" "${@:4}" >"$WORK/ours.out" 2>"$WORK/ours.err" &
+	local extra=("${@:4}")
+	if [ ${#extra[@]} -eq 0 ]; then extra=("${NOHTTP[@]}"); fi
+	"$RTP" serve --listen 127.0.0.1:0 --media "$1" --fps "$2" "${extra[@]}" >"$WORK/ours.out" 2>"$WORK/ours.err" &
 	PID=$!
 	PIDS+=("$PID")
 	URL=$(wait_for "$WORK/ours.out" "^stream .*/$3\$" | awk '{print $2}')
 }
-# HAVE_HTTP: this build's serve has --http (MJPEG over HTTP).
+# HAVE_HTTP: this build's serve has --http (MJPEG over HTTP); NOHTTP
+# then keeps servers that need no HTTP off its default port (:8888).
 HAVE_HTTP=0
-if "$RTP" serve -h 2>&1 | grep -q -- '-http'; then HAVE_HTTP=1; fi
+NOHTTP=()
+if "$RTP" serve -h 2>&1 | grep -q -- '-http'; then
+	HAVE_HTTP=1
+	NOHTTP=(--http off)
+fi
 # relay_bench LABEL URL PID CLIENTS TRANSPORT: bench publishes the 640x480
 # file to URL (UDP) for the run; a failure is reported, not fatal.
 relay_bench() {
@@ -109,7 +116,7 @@ relays() {
 	local help
 	help=$("$RTP" serve -h 2>&1 || true)
 	if grep -q -- '-publish' <<<"$help"; then
-		"$RTP" serve --listen 127.0.0.1:0 --media "$WORK/m640" --fps 30 --publish >"$WORK/ours.out" 2>"$WORK/ours.err" &
+		"$RTP" serve --listen 127.0.0.1:0 --media "$WORK/m640" --fps 30 --publish "${NOHTTP[@]}" >"$WORK/ours.out" 2>"$WORK/ours.err" &
 		PID=$!
 		PIDS+=("$PID")
 		if URL=$(wait_for "$WORK/ours.out" '^stream .*/m640.mjpeg$' | awk '{print $2}'); then

@@ -282,7 +282,8 @@ func TestDefaultMaxConns(t *testing.T) {
 		{0, false, 1024},
 		{100, true, 64},
 		{1024, true, 1024 - DefaultFDHeadroom},
-		{20000, true, 20000 - DefaultFDHeadroom},
+		{4096, true, 4096 - DefaultFDHeadroom},
+		{20000, true, DefaultMaxConnsCeiling},
 		{1 << 20, true, DefaultMaxConnsCeiling},
 		{math.MaxUint64, true, DefaultMaxConnsCeiling},
 	} {

@@ -50,7 +50,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		mtu        = fs.Int("mtu", 1400, "largest RTP packet in `bytes`, header included")
 		timeout    = fs.Duration("session-timeout", 60*time.Second, "end sessions silent for this long")
 		readTO     = fs.Duration("read-timeout", 10*time.Second, "close connections that send no request for this long")
-		maxConns   = fs.Int("max-conns", 0, "most concurrent RTSP connections (0: the open-file limit less 256, at most 65536)")
+		maxConns   = fs.Int("max-conns", 0, "most concurrent RTSP connections (0: the open-file limit less 256, at most 16384)")
 		maxPerAddr = fs.Int("max-conns-per-addr", 0, "most concurrent RTSP connections from one address, IPv6 per /64 (0: 128, loopback unlimited; -1: no limit)")
 		noLoop     = fs.Bool("no-loop", false, "stop at the end of a file instead of looping")
 		noGSO      = fs.Bool("no-gso", false, "do not use UDP segmentation offload")

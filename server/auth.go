@@ -43,6 +43,18 @@ type issuedNonce struct {
 	lastNC uint64
 }
 
+// challengeNonce is the nonce for a challenge: the connection's newest
+// while it is younger than half nonceLifetime (a client may still be
+// answering it, and an old one pushed out would look stale), else a new
+// one; after a stale answer always a new one, since the client starts
+// again at nc=1.
+func (a *connAuth) challengeNonce(now time.Time, stale bool) string {
+	if n := a.nonces[(a.next+connNonces-1)%connNonces]; !stale && n.nonce != "" && now.Sub(n.issued) < nonceLifetime/2 {
+		return n.nonce
+	}
+	return a.issue(now)
+}
+
 // issue makes a fresh random nonce, remembered in place of the oldest.
 func (a *connAuth) issue(now time.Time) string {
 	var b [16]byte
@@ -138,7 +150,7 @@ func (c *conn) authenticate(ctx context.Context, req *rtsp.Request, cred rtsp.Cr
 	resp := c.reply(req, rtsp.StatusUnauthorized)
 	if s.cfg.offers(SchemeDigest) {
 		resp.Header.Add("WWW-Authenticate", rtsp.Challenge{
-			Scheme: "Digest", Realm: s.cfg.Realm, Nonce: c.auth.issue(time.Now()), QOP: []string{"auth"},
+			Scheme: "Digest", Realm: s.cfg.Realm, Nonce: c.auth.challengeNonce(time.Now(), stale), QOP: []string{"auth"},
 			Algorithm: "MD5", Stale: stale,
 		}.String())
 	}

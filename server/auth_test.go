@@ -228,6 +228,12 @@ func TestConnNonces(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
+	if a.challengeNonce(now, false) != n || a.challengeNonce(now.Add(nonceLifetime/2), false) == n {
+		t.Error("a challenge does not reuse the newest nonce while it is young, or reuses an old one")
+	}
+	if a.challengeNonce(now, true) == n {
+		t.Error("a stale answer reuses the nonce")
+	}
 	for range connNonces {
 		a.issue(now)
 	}

@@ -317,6 +317,10 @@ func playLive(t testing.TB, srv *Server, path string, tcp bool, auth *digestAuth
 	t.Helper()
 	addr := srv.Addr().String()
 	r := &testReader{t: t, c: dialCtl(t, addr), tcp: tcp}
+	if auth != nil {
+		// Digest nonces belong to their connection: answer this one's.
+		auth = newDigestAuth(t, rtspReq(r.c, nil, "DESCRIBE", r.c.url(path), ""), auth.cred)
+	}
 	wantStatus(t, "reader DESCRIBE", rtspReq(r.c, auth, "DESCRIBE", r.c.url(path), ""), 200)
 	tr := "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"
 	if !tcp {

@@ -31,7 +31,7 @@ func TestResolvePassword(t *testing.T) {
 	t.Setenv(env, "from-env")
 	for _, tc := range []struct {
 		name, flag, file, want string
-		wantErr              bool
+		wantErr                bool
 	}{
 		{"flag", "p", "", "p", false},
 		{"file", "", good, "s3cret", false},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -190,9 +191,14 @@ func (s *Server) serveMJPEG(w http.ResponseWriter, r *http.Request, st *Stream) 
 	}
 	defer s.httpViewers.Add(-1)
 	v := newHTTPViewer(r.Context(), r.RemoteAddr)
-	mw := mpjpeg.NewWriter(w, "")
+	defer v.cancel(nil)
+	// The server's shutdown ends the viewer too (files and the pattern
+	// have no path to end it).
+	stop := context.AfterFunc(s.serveCtx(), func() { v.end("server shutting down") })
+	defer stop()
+	var mw *mpjpeg.Writer
 	h := w.Header()
-	h.Set("Content-Type", mw.ContentType())
+	h.Set("Content-Type", mpjpeg.NewWriter(io.Discard, "").ContentType())
 	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	h.Set("Pragma", "no-cache")
 	h.Set("Expires", "0")
@@ -207,9 +213,30 @@ func (s *Server) serveMJPEG(w http.ResponseWriter, r *http.Request, st *Stream) 
 		return
 	}
 	defer detach()
+	// Take the connection over once the response head is out, so each
+	// part is one gathered write to the socket rather than net/http's
+	// chunked framing through 4 KiB buffers (about three writes a
+	// frame). Where the connection cannot be taken (HTTP/2, a test
+	// recorder), write through net/http.
 	rc := http.NewResponseController(w)
-	w.WriteHeader(http.StatusOK)
-	_ = rc.Flush()
+	setDeadline := rc.SetWriteDeadline
+	if nc, brw, err := rc.Hijack(); err == nil {
+		defer nc.Close()
+		head := appendResponseHead(nil, h)
+		_ = nc.SetWriteDeadline(time.Now().Add(hc.WriteTimeout))
+		if brw.Writer.Buffered() > 0 {
+			_ = brw.Flush()
+		}
+		if _, err := nc.Write(head); err != nil {
+			return
+		}
+		mw = mpjpeg.NewWriter(nc, "")
+		setDeadline = nc.SetWriteDeadline
+	} else {
+		mw = mpjpeg.NewWriter(w, "")
+		w.WriteHeader(http.StatusOK)
+		_ = rc.Flush()
+	}
 	for {
 		select {
 		case <-v.ctx.Done():
@@ -220,13 +247,48 @@ func (s *Server) serveMJPEG(w http.ResponseWriter, r *http.Request, st *Stream) 
 		if !ok {
 			continue
 		}
-		_ = rc.SetWriteDeadline(time.Now().Add(hc.WriteTimeout))
+		_ = setDeadline(time.Now().Add(hc.WriteTimeout))
 		if err := mw.WriteFrame(jpeg, ts); err != nil {
 			return
 		}
 		v.frames.Add(1)
 		v.bytes.Add(uint64(len(jpeg)))
 	}
+}
+
+// appendResponseHead writes an HTTP/1.1 200 response head with h's
+// fields, for a connection taken over from net/http. Connection: close: the
+// body ends when the connection does.
+func appendResponseHead(b []byte, h http.Header) []byte {
+	b = append(b, "HTTP/1.1 200 OK\r\n"...)
+	b = append(b, "Date: "...)
+	b = append(b, time.Now().UTC().Format(http.TimeFormat)...)
+	b = append(b, "\r\n"...)
+	for _, k := range []string{"Content-Type", "Cache-Control", "Pragma", "Expires", "X-Content-Type-Options"} {
+		if v := h.Get(k); v != "" {
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	return append(b, "Connection: close\r\n\r\n"...)
+}
+
+// serveCtx is Serve's context, or a cancelled one when the server is not
+// serving (yet, or any more).
+func (s *Server) serveCtx() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.baseCtx != nil {
+		return s.baseCtx
+	}
+	if s.closed {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx
+	}
+	return context.Background()
 }
 
 // attachViewer makes v a reader of st: of its live path, or of the file's

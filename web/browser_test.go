@@ -191,10 +191,27 @@ func TestBrowserStatusPage(t *testing.T) {
 	}
 
 	// Two screenshots a second apart: every preview moved.
+	browserEval[bool](t, env, `(window.previews = Array.from(document.querySelectorAll("img.pv"))).length > 0`)
 	first := env.screenshot(t, nil)
 	time.Sleep(time.Second) // the interval under test, not synchronisation
 	second := env.screenshot(t, nil)
 	browserKeepScreenshot(t, "status-page.png", second)
+	// The polls in between kept the same <img> elements and so the same
+	// MJPEG connections: one HTTP viewer per stream, there from the start.
+	if !browserEval[bool](t, env, `window.previews.every((img, i) => img === document.querySelectorAll("img.pv")[i] && img.isConnected)`) {
+		t.Errorf("the page re-created its preview <img> elements")
+	}
+	for _, s := range env.srv.Status().Streams {
+		n := 0
+		for _, r := range s.Readers {
+			if r.Transport == "http" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s has %d HTTP viewers, want the page's one preview", s.Path, n)
+		}
+	}
 	for _, s := range streams {
 		a, b := browserCrop(first, s.Preview), browserCrop(second, s.Preview)
 		changed := browserChanged(a, b)
@@ -203,6 +220,21 @@ func TestBrowserStatusPage(t *testing.T) {
 			t.Errorf("preview of %s did not move: %.2f %% of its pixels changed in 1 s", s.Path, 100*changed)
 		}
 	}
+
+	// Previews off: the page lets its MJPEG connections go.
+	browserEval[bool](t, env, `(() => { const s = document.getElementById("preview-mode");
+		s.value = "off"; s.dispatchEvent(new Event("change")); return true; })()`)
+	browserWait(t, "previews off end the page's HTTP viewers", 10*time.Second, func() (bool, string) {
+		var left []string
+		for _, s := range env.srv.Status().Streams {
+			for _, r := range s.Readers {
+				if r.Transport == "http" {
+					left = append(left, s.Path)
+				}
+			}
+		}
+		return len(left) == 0, fmt.Sprintf("HTTP viewers left on %q", left)
+	})
 }
 
 // newestFramePage shows the pattern's MJPEG stream at its natural size in

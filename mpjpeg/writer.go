@@ -33,6 +33,23 @@ type Writer struct {
 	head    []byte // scratch for a part's headers, reused
 	started bool   // the opening delimiter has been written
 	err     error  // invalid boundary
+	// advance is set by SetAdvanceHeaders; advTail is then what follows
+	// each frame: the delimiter and the next part's header block.
+	advance bool
+	advTail []byte
+}
+
+// SetAdvanceHeaders makes the Writer send each part's header block ahead,
+// right after the previous part's data ("advance headers", as µStreamer
+// calls them): Chromium shows a part only once the next part's headers are
+// complete, so without them a browser always shows the frame before the
+// newest one. The price: a header block written before its frame exists
+// cannot say the frame's length or time, so parts carry Content-Type only
+// and readers find a part's end by the delimiter that follows it at once.
+// Call it before the first WriteFrame.
+func (w *Writer) SetAdvanceHeaders() {
+	w.advance = true
+	w.advTail = []byte("\r\n--" + w.boundary + "\r\nContent-Type: image/jpeg\r\n\r\n")
 }
 
 // NewWriter returns a Writer of w using boundary ("" means
@@ -80,6 +97,27 @@ func containsByte(s string, c byte) bool {
 	return false
 }
 
+// writeAdvanced writes a frame whose header block went out after the last
+// one (the first frame's just before it).
+func (w *Writer) writeAdvanced(jpeg []byte) error {
+	var h []byte
+	if !w.started {
+		h = w.advTail[2:] // the opening delimiter has no CRLF before it
+	}
+	w.vec = [3][]byte{h, jpeg, w.advTail}
+	w.bufs = w.vec[:]
+	_, err := w.bufs.WriteTo(w.w)
+	w.vec = [3][]byte{}
+	if err != nil {
+		return fmt.Errorf("mpjpeg: writing frame: %w", err)
+	}
+	w.started = true
+	if f, ok := w.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return nil
+}
+
 // ContentType returns the HTTP Content-Type for the body,
 // "multipart/x-mixed-replace; boundary=..." (quoted when needed).
 func (w *Writer) ContentType() string { return w.contentType }
@@ -93,6 +131,9 @@ func (w *Writer) Boundary() string { return w.boundary }
 func (w *Writer) WriteFrame(jpeg []byte, ts time.Time) error {
 	if w.err != nil {
 		return w.err
+	}
+	if w.advance {
+		return w.writeAdvanced(jpeg)
 	}
 	h := w.head[:0]
 	if !w.started {

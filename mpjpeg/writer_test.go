@@ -92,3 +92,31 @@ func BenchmarkWriter(b *testing.B) {
 		_ = w.WriteFrame(f, ts)
 	}
 }
+
+// TestWriterAdvanceHeaders: with advance headers, each frame is followed at
+// once by the delimiter and the next part's complete header block, and
+// the Reader reads the frames back (parts without Content-Length).
+func TestWriterAdvanceHeaders(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, "b")
+	w.SetAdvanceHeaders()
+	frames := [][]byte{{0xFF, 0xD8, 1, 0xFF, 0xD9}, {0xFF, 0xD8, 2, 2, 0xFF, 0xD9}}
+	for _, f := range frames {
+		if err := w.WriteFrame(f, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "--b\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\x01\xff\xd9" +
+		"\r\n--b\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\x02\x02\xff\xd9" +
+		"\r\n--b\r\nContent-Type: image/jpeg\r\n\r\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("body\n%q\nwant\n%q", got, want)
+	}
+	r := NewReader(bytes.NewReader(buf.Bytes()), w.ContentType(), Options{})
+	for i, f := range frames {
+		got, err := r.Next()
+		if err != nil || !bytes.Equal(got, f) {
+			t.Fatalf("frame %d: % x, %v; want % x", i, got, err, f)
+		}
+	}
+}

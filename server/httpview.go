@@ -110,7 +110,10 @@ const (
 )
 
 // ServeHTTP serves /PATH/stream.mjpeg (multipart/x-mixed-replace, each
-// frame as it completes, the newest one to a slow viewer) and
+// frame as it completes, the newest one to a slow viewer; each part's
+// header block is sent right after the previous part, so browsers show a
+// frame at once; ?headers=full gives every part Content-Length and
+// X-Timestamp instead) and
 // /PATH/snapshot.jpg (the newest frame; for files the first, or the one at
 // ?t=SECONDS). Unknown paths get 404, methods other than GET and HEAD 405,
 // viewers over the limit 503. When the server or the path has reader
@@ -236,6 +239,13 @@ func (s *Server) serveMJPEG(w http.ResponseWriter, r *http.Request, st *Stream) 
 		mw = mpjpeg.NewWriter(w, "")
 		w.WriteHeader(http.StatusOK)
 		_ = rc.Flush()
+	}
+	// Browsers show a part only once the next one's headers are complete:
+	// send them ahead (Content-Type only) unless the client asks for
+	// Content-Length and X-Timestamp on every part (?headers=full, for
+	// tools that read parts by length; browsers then lag a frame).
+	if r.URL.Query().Get("headers") != "full" {
+		mw.SetAdvanceHeaders()
 	}
 	for {
 		select {

@@ -39,6 +39,12 @@ func parseHTTPTarget(raw string) (*httpTarget, error) {
 	if !strings.EqualFold(u.Scheme, "http") || u.Host == "" {
 		return nil, fmt.Errorf("%w: %q is not http://HOST/PATH", ErrURL, raw)
 	}
+	// Parts with Content-Length and X-Timestamp (the server's default sends
+	// browsers' advance headers, which carry neither).
+	if q := u.Query(); q.Get("headers") == "" {
+		q.Set("headers", "full")
+		u.RawQuery = q.Encode()
+	}
 	host := u.Host
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), "80")

@@ -85,6 +85,7 @@ func (ss *Session) deliver(f *liveFrame, now time.Time) {
 // dialect, and its sender report when one is due. Called on the scheduler
 // goroutine with ss.mu held.
 func (s *Server) sendFrame(ss *Session, pk *rtpjpeg.Packetized, whole []byte, ts uint32, now time.Time) {
+	ss.framesOffered++
 	switch {
 	case ss.d.wholeJPEG:
 		s.sendLabFrame(ss, whole, ts)

@@ -89,8 +89,11 @@ type Session struct {
 	packetsSent, octetsSent uint32
 	lastSR                  time.Time
 	framesLate              uint64
-	framesDropped           uint64
-	droppedLogged           bool
+	// framesOffered counts frames handed to the transport (sent, or
+	// dropped and counted in framesDropped).
+	framesOffered uint64
+	framesDropped uint64
+	droppedLogged bool
 
 	// lastRR is the latest reception report the client sent about us.
 	lastRR  rtcp.ReceptionReport

@@ -62,7 +62,7 @@ type ReaderStatus struct {
 	// Since is when the reader arrived.
 	Since time.Time `json:"since"`
 	// Packets and Bytes sent to it (RTP payload bytes for RTSP, JPEG bytes
-	// for HTTP); Frames sent to an HTTP viewer.
+	// for HTTP), and Frames.
 	Packets uint64 `json:"packets"`
 	Bytes   uint64 `json:"bytes"`
 	Frames  uint64 `json:"frames"`
@@ -127,6 +127,7 @@ func (ss *Session) status() ReaderStatus {
 	r := ReaderStatus{
 		Remote: ss.conn.remote, State: ss.state.String(), Since: time.Unix(0, ss.created),
 		Packets: uint64(ss.packetsSent), Bytes: uint64(ss.octetsSent),
+		Frames:     ss.framesOffered - min(ss.framesDropped, ss.framesOffered),
 		LateFrames: ss.framesLate, SkippedFrames: ss.framesDropped,
 	}
 	switch {

@@ -43,8 +43,9 @@
 //     in sequence with no gap. Reordering inside a frame (which loopback
 //     does not do) makes it incomplete.
 //   - Frame period T: 1 / a=framerate from the SDP when present, else
-//     Config.FPS when set, else the RTP timestamp step between a client's
-//     first two frames.
+//     Config.FPS when set, else the median of the first 9 positive RTP
+//     timestamp steps between a client's frames (one step can mislead: a
+//     publisher looping a file steps 2999 then 1 tick at each loop).
 //   - Late frame: let F0 be a client's first complete frame, received at
 //     wall time t0 with RTP timestamp ts0. Complete frame F with timestamp
 //     ts is due at t0 + (ts - ts0) / clock rate (timestamps unwrapped); F is

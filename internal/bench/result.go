@@ -126,6 +126,7 @@ func (r *Result) aggregate(trs []*tracker) {
 	var evaluated uint64
 	var hist []uint64
 	for _, t := range trs {
+		t.learnPeriod() // a stream shorter than periodSteps steps
 		if t.hist != nil {
 			if hist == nil {
 				hist = make([]uint64, histBuckets)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -9,6 +10,20 @@ import (
 
 // jpegPayloadType is RFC 2435's static payload type (RFC 3551 §6).
 const jpegPayloadType = 26
+
+// periodSteps is how many positive timestamp steps a tracker collects
+// before it sets the frame period to their median, when the SDP has no
+// a=framerate. One step is not enough: an ffmpeg publisher looping a file
+// steps 2999 then 1 tick at each loop, and a 1-tick period makes nearly
+// every frame late.
+const periodSteps = 9
+
+// pendingFrame is a complete frame received while the period was being
+// learned: its unwrapped timestamp and arrival time.
+type pendingFrame struct {
+	ext int64
+	at  time.Time
+}
 
 // tracker counts one client's RTP stream: packets, sequence gaps, frames,
 // late frames and the first complete frame (definitions in the package
@@ -26,6 +41,16 @@ type tracker struct {
 	// period T in clock ticks, 0 until known.
 	clockRate   int64
 	periodTicks int64
+
+	// Period learning (periodTicks == 0): the first positive timestamp
+	// steps (stepsBefore of them seen before the anchor, which do not
+	// count skipped frames) and the complete frames after the anchor,
+	// checked once the period is known.
+	steps       [periodSteps]int64
+	nsteps      int
+	stepsBefore int
+	pending     [periodSteps + 1]pendingFrame
+	npending    int
 
 	hdr rtp.Header
 
@@ -183,8 +208,9 @@ func (t *tracker) relayFrame(now time.Time) {
 }
 
 // newFrame unwraps a new frame's timestamp, learns the period from the
-// first step when the SDP did not give it, and counts frames the server
-// never sent (a timestamp step of more than 1.5 periods).
+// median of the first periodSteps positive steps when the SDP did not give
+// it, and counts frames the server never sent (a timestamp step of more
+// than 1.5 periods).
 func (t *tracker) newFrame(ts uint32) {
 	if !t.haveTS {
 		t.haveTS, t.lastTS, t.extTS = true, ts, int64(ts)
@@ -193,18 +219,55 @@ func (t *tracker) newFrame(ts uint32) {
 	step := int64(int32(ts - t.lastTS))
 	t.extTS += step
 	t.lastTS = ts
-	if t.periodTicks == 0 && step > 0 {
-		t.periodTicks = step
+	if t.periodTicks == 0 {
+		if step > 0 {
+			t.steps[t.nsteps] = step
+			t.nsteps++
+			if !t.anchorSet {
+				t.stepsBefore++
+			}
+			if t.nsteps == len(t.steps) {
+				t.learnPeriod()
+			}
+		}
 		return
 	}
-	if t.periodTicks > 0 && t.anchorSet && 2*step > 3*t.periodTicks {
+	if t.anchorSet {
+		t.countSkipped(step)
+	}
+}
+
+// countSkipped counts the frames missing in a timestamp step of k > 1.5
+// periods: round(k) - 1.
+func (t *tracker) countSkipped(step int64) {
+	if 2*step > 3*t.periodTicks {
 		t.skipped += uint64((step+t.periodTicks/2)/t.periodTicks - 1)
 	}
 }
 
+// learnPeriod sets the period to the median of the steps collected so far
+// (nothing when there are none), then counts the skipped frames of those
+// steps and checks the frames received meanwhile.
+func (t *tracker) learnPeriod() {
+	if t.periodTicks > 0 || t.nsteps == 0 {
+		return
+	}
+	s := slices.Clone(t.steps[:t.nsteps])
+	slices.Sort(s)
+	t.periodTicks = s[len(s)/2]
+	for _, step := range t.steps[t.stepsBefore:t.nsteps] {
+		t.countSkipped(step)
+	}
+	for _, f := range t.pending[:t.npending] {
+		t.evaluate(f.ext, f.at)
+	}
+	t.nsteps, t.npending = 0, 0
+}
+
 // completed handles the marker packet of a complete frame (t.extTS is its
 // unwrapped timestamp): the first one anchors the timeline, later ones are
-// checked against their due time.
+// checked against their due time (kept for later while the period is
+// being learned).
 func (t *tracker) completed(now time.Time) {
 	ext := t.extTS
 	if !t.anchorSet {
@@ -212,8 +275,20 @@ func (t *tracker) completed(now time.Time) {
 		return
 	}
 	if t.periodTicks <= 0 {
+		// Bounded: periodSteps positive steps end learning; frames after
+		// non-positive steps beyond the room are not checked.
+		if t.npending < len(t.pending) {
+			t.pending[t.npending] = pendingFrame{ext, now}
+			t.npending++
+		}
 		return
 	}
+	t.evaluate(ext, now)
+}
+
+// evaluate checks a complete frame with unwrapped timestamp ext, received
+// at now, against its due time: late when more than one period after it.
+func (t *tracker) evaluate(ext int64, now time.Time) {
 	t.evaluated++
 	due := t.anchorAt.Add(time.Duration((ext - t.anchorTS) * int64(time.Second) / t.clockRate))
 	if now.Sub(due) > time.Duration(t.periodTicks*int64(time.Second)/t.clockRate) {

@@ -33,6 +33,24 @@ func frames(n int, seq uint16, ts uint32, delay func(i int) int) []pkt {
 
 func onTime(int) int { return 0 }
 
+// loopingFrames builds 3-packet frames whose timestamp steps are steps,
+// each arriving when its timestamp says (ms after the first frame).
+func loopingFrames(steps []uint32) []pkt {
+	var out []pkt
+	var seq uint16
+	var ts uint32
+	for i := 0; i <= len(steps); i++ {
+		if i > 0 {
+			ts += steps[i-1]
+		}
+		for j := range 3 {
+			out = append(out, pkt{seq: seq, ts: ts, marker: j == 2, off: j * 1000, atMs: int(ts / 90)})
+			seq++
+		}
+	}
+	return out
+}
+
 func feed(tr *tracker, pkts []pkt) {
 	start := time.Unix(1000, 0)
 	buf := make([]byte, 16)
@@ -128,11 +146,25 @@ func TestTracker(t *testing.T) {
 			}(),
 			want: struct{ received, expected, lost, complete, incomplete, evaluated, late, skipped uint64 }{30, 30, 0, 10, 0, 9, 0, 2},
 		},
+		{
+			// An ffmpeg publisher looping a file steps 2999 then 1 at each
+			// loop; a client joining between them saw a first step of 1 and
+			// took a 1-tick period (2999 skipped frames per 3000-tick step).
+			name: "looping publisher, period from the median step",
+			pkts: loopingFrames([]uint32{1, 3000, 3000, 3000, 3000, 3000, 3000, 3000, 2999, 1, 3000, 3000, 3000, 3000}),
+			want: struct{ received, expected, lost, complete, incomplete, evaluated, late, skipped uint64 }{45, 45, 0, 15, 0, 14, 0, 0},
+		},
+		{
+			name: "stream shorter than the learning window",
+			pkts: loopingFrames([]uint32{1, 3000, 3000, 9000}),
+			want: struct{ received, expected, lost, complete, incomplete, evaluated, late, skipped uint64 }{15, 15, 0, 5, 0, 4, 0, 2},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := newTracker(90000, tc.period, nil)
 			feed(tr, tc.pkts)
+			tr.learnPeriod() // as aggregate does at the end
 			got := struct{ received, expected, lost, complete, incomplete, evaluated, late, skipped uint64 }{
 				tr.received, tr.expected(), tr.lost(), tr.complete, tr.incomplete, tr.evaluated, tr.late, tr.skipped}
 			if got != tc.want {

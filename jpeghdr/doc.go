@@ -8,8 +8,9 @@
 // quantization tables, where does its entropy-coded data start and end, and
 // can RFC 2435 carry it unchanged (see [Info.RFC2435]).
 //
-// The standard Huffman tables of Annex K.3 are exported ([StdDCLuminance],
-// [StdACLuminance], [StdDCChrominance], [StdACChrominance]) because an RFC 2435
-// receiver rebuilds every JPEG header with exactly those tables
-// ([AppendStdDHT]).
+// Copies of the standard Huffman tables of Annex K.3 are exported
+// ([StdDCLuminance], [StdACLuminance], [StdDCChrominance],
+// [StdACChrominance]) because an RFC 2435 receiver rebuilds every JPEG
+// header with exactly those tables ([AppendStdDHT]); the tables themselves
+// cannot be changed from outside.
 package jpeghdr

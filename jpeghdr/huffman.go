@@ -17,21 +17,22 @@ func (t *HuffmanTable) Equal(u *HuffmanTable) bool {
 
 // The standard Huffman tables of ISO 10918-1 Annex K.3 (K.3.3.1 and K.3.3.2).
 // RFC 2435 §3.1 does not carry Huffman tables: a receiver rebuilds every JPEG
-// with these, so only images coded with them can be sent unchanged. Treat them
-// as read-only.
+// with these, so only images coded with them can be sent unchanged. They are
+// unexported so that no other package can change them; [StdDCLuminance] and
+// its siblings hand out copies.
 var (
-	// StdDCLuminance is Table K.3 (DC luminance, class 0, id 0).
-	StdDCLuminance = HuffmanTable{
+	// stdDCLuminance is Table K.3 (DC luminance, class 0, id 0).
+	stdDCLuminance = HuffmanTable{
 		Counts: [16]byte{0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
 		Values: []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
 	}
-	// StdDCChrominance is Table K.4 (DC chrominance, class 0, id 1).
-	StdDCChrominance = HuffmanTable{
+	// stdDCChrominance is Table K.4 (DC chrominance, class 0, id 1).
+	stdDCChrominance = HuffmanTable{
 		Counts: [16]byte{0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0},
 		Values: []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
 	}
-	// StdACLuminance is Table K.5 (AC luminance, class 1, id 0).
-	StdACLuminance = HuffmanTable{
+	// stdACLuminance is Table K.5 (AC luminance, class 1, id 0).
+	stdACLuminance = HuffmanTable{
 		Counts: [16]byte{0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d},
 		Values: []byte{
 			0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12,
@@ -57,8 +58,8 @@ var (
 			0xf9, 0xfa,
 		},
 	}
-	// StdACChrominance is Table K.6 (AC chrominance, class 1, id 1).
-	StdACChrominance = HuffmanTable{
+	// stdACChrominance is Table K.6 (AC chrominance, class 1, id 1).
+	stdACChrominance = HuffmanTable{
 		Counts: [16]byte{0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77},
 		Values: []byte{
 			0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21,
@@ -91,15 +92,36 @@ var (
 func stdTable(tc, th byte) *HuffmanTable {
 	switch {
 	case tc == 0 && th == 0:
-		return &StdDCLuminance
+		return &stdDCLuminance
 	case tc == 0 && th == 1:
-		return &StdDCChrominance
+		return &stdDCChrominance
 	case tc == 1 && th == 0:
-		return &StdACLuminance
+		return &stdACLuminance
 	case tc == 1 && th == 1:
-		return &StdACChrominance
+		return &stdACChrominance
 	}
 	return nil
+}
+
+// StdDCLuminance returns a copy of Annex K.3 Table K.3 (DC luminance, the
+// table RFC 2435 receivers use for class 0, id 0).
+func StdDCLuminance() *HuffmanTable { return stdDCLuminance.clone() }
+
+// StdDCChrominance returns a copy of Annex K.3 Table K.4 (DC chrominance,
+// class 0, id 1).
+func StdDCChrominance() *HuffmanTable { return stdDCChrominance.clone() }
+
+// StdACLuminance returns a copy of Annex K.3 Table K.5 (AC luminance, class
+// 1, id 0).
+func StdACLuminance() *HuffmanTable { return stdACLuminance.clone() }
+
+// StdACChrominance returns a copy of Annex K.3 Table K.6 (AC chrominance,
+// class 1, id 1).
+func StdACChrominance() *HuffmanTable { return stdACChrominance.clone() }
+
+// clone returns a copy of t that shares no memory with it.
+func (t *HuffmanTable) clone() *HuffmanTable {
+	return &HuffmanTable{Counts: t.Counts, Values: bytes.Clone(t.Values)}
 }
 
 // StdDHTLen is the length in bytes of the segment [AppendStdDHT] writes.
@@ -113,7 +135,7 @@ func AppendStdDHT(dst []byte) []byte {
 	for _, s := range [...]struct {
 		tcth byte
 		t    *HuffmanTable
-	}{{0x00, &StdDCLuminance}, {0x10, &StdACLuminance}, {0x01, &StdDCChrominance}, {0x11, &StdACChrominance}} {
+	}{{0x00, &stdDCLuminance}, {0x10, &stdACLuminance}, {0x01, &stdDCChrominance}, {0x11, &stdACChrominance}} {
 		dst = append(dst, s.tcth)
 		dst = append(dst, s.t.Counts[:]...)
 		dst = append(dst, s.t.Values...)

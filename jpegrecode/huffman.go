@@ -89,6 +89,6 @@ func newEncTable(t *jpeghdr.HuffmanTable) *encTable {
 // (class 0 DC, 1 AC; id 0 luminance, 1 chrominance). It is computed once
 // and only read afterwards.
 var stdEnc = [2][2]*encTable{
-	{newEncTable(&jpeghdr.StdDCLuminance), newEncTable(&jpeghdr.StdDCChrominance)},
-	{newEncTable(&jpeghdr.StdACLuminance), newEncTable(&jpeghdr.StdACChrominance)},
+	{newEncTable(jpeghdr.StdDCLuminance()), newEncTable(jpeghdr.StdDCChrominance())},
+	{newEncTable(jpeghdr.StdACLuminance()), newEncTable(jpeghdr.StdACChrominance())},
 }

@@ -143,8 +143,8 @@ func rotated(t *jpeghdr.HuffmanTable, k int) *jpeghdr.HuffmanTable {
 func scrambled(tb testing.TB, src []byte) []byte {
 	tb.Helper()
 	out, err := jpegrecode.RecodeWithTables(nil, src,
-		rotated(&jpeghdr.StdDCLuminance, 5), rotated(&jpeghdr.StdACLuminance, 37),
-		rotated(&jpeghdr.StdDCChrominance, 7), rotated(&jpeghdr.StdACChrominance, 90))
+		rotated(jpeghdr.StdDCLuminance(), 5), rotated(jpeghdr.StdACLuminance(), 37),
+		rotated(jpeghdr.StdDCChrominance(), 7), rotated(jpeghdr.StdACChrominance(), 90))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Sentinel errors. Errors from [Reader.Next], [Load] and [Index] wrap one of
-// these, usually inside a [*FrameError] that says which frame and where.
+// Sentinel errors. Errors from [Reader.Next] and [Load] wrap one of these,
+// usually inside a [*FrameError] that says which frame and where.
 var (
 	// ErrUnknownFormat means the content is neither lab format nor raw JPEG;
 	// the wrapping error names what the first bytes look like.

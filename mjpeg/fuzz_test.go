@@ -95,17 +95,17 @@ func fuzzReader(t *testing.T, data []byte, format Format) {
 			t.Fatalf("round trip differs")
 		}
 	}
-	// Index agrees with the reader.
+	// indexFile agrees with the reader.
 	if f, derr := Detect(data[:min(len(data), DetectLen)]); derr == nil && f == format {
-		_, spans, ierr := Index(bytes.NewReader(data), int64(len(data)), opt)
+		_, spans, ierr := indexFile(bytes.NewReader(data), int64(len(data)), opt)
 		if (ierr == nil) != (err == nil) || len(spans) != len(frames) {
-			t.Fatalf("Index: %d spans, %v; reader: %d frames, %v", len(spans), ierr, len(frames), err)
+			t.Fatalf("indexFile: %d spans, %v; reader: %d frames, %v", len(spans), ierr, len(frames), err)
 		}
 		if format == FormatLab && ierr != nil && ierr.Error() != err.Error() {
-			t.Fatalf("Index error %q, reader error %q", ierr, err)
+			t.Fatalf("indexFile error %q, reader error %q", ierr, err)
 		}
 		if _, err := checkReader(t, data, format, detected); (err == nil) != (ierr == nil) {
-			t.Fatalf("detected reader: %v, Index %v", err, ierr)
+			t.Fatalf("detected reader: %v, indexFile %v", err, ierr)
 		}
 	}
 }

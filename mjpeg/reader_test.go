@@ -66,12 +66,12 @@ func TestReaderRoundTrip(t *testing.T) {
 				if _, err := r.Next(); err != io.EOF {
 					t.Errorf("second EOF: %v", err)
 				}
-				_, spans, err := Index(bytes.NewReader(file), int64(len(file)), ReaderOptions{})
+				_, spans, err := indexFile(bytes.NewReader(file), int64(len(file)), ReaderOptions{})
 				if err != nil {
-					t.Fatalf("Index: %v", err)
+					t.Fatalf("indexFile: %v", err)
 				}
 				if len(spans) != len(offs) {
-					t.Fatalf("Index: %d spans, want %d", len(spans), len(offs))
+					t.Fatalf("indexFile: %d spans, want %d", len(spans), len(offs))
 				}
 				for i, s := range spans {
 					if s.Offset != offs[i] || s.Length != int64(len(frames[i])) {
@@ -156,9 +156,9 @@ func TestReaderErrors(t *testing.T) {
 				t.Errorf("error not sticky: %v", err2)
 			}
 			if strings.HasPrefix(tt.name, "lab") && tt.opt.MaxFrameBytes == 0 {
-				_, _, ierr := Index(bytes.NewReader(tt.file), int64(len(tt.file)), tt.opt)
+				_, _, ierr := indexFile(bytes.NewReader(tt.file), int64(len(tt.file)), tt.opt)
 				if ierr == nil || (tt.want != "" && ierr.Error() != tt.want) {
-					t.Errorf("Index error %v, want %q", ierr, tt.want)
+					t.Errorf("indexFile error %v, want %q", ierr, tt.want)
 				}
 			}
 		})

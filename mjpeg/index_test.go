@@ -6,18 +6,18 @@ import (
 	"io"
 )
 
-// Span locates one frame's JPEG bytes in a frame file.
-type Span struct {
+// span locates one frame's JPEG bytes in a frame file.
+type span struct {
 	Offset int64 // offset of the SOI marker
 	Length int64 // bytes through EOI
 }
 
-// Index returns the format of the size-byte frame file r and the location
-// of every frame, without keeping frames in memory, so that a server can
-// serve a long file by ReadAt. Lab files are indexed from their length
-// headers alone; raw files are walked segment by segment. Errors are the
-// same as [Reader.Next]'s.
-func Index(r io.ReaderAt, size int64, opt ReaderOptions) (Format, []Span, error) {
+// indexFile returns the format of the size-byte frame file r and the
+// location of every frame, without keeping frames in memory. Lab files are
+// indexed from their length headers alone; raw files are walked segment by
+// segment. Errors are the same as [Reader.Next]'s. Tests use it as a second
+// opinion on the reader (the server loads whole files with [Load]).
+func indexFile(r io.ReaderAt, size int64, opt ReaderOptions) (Format, []span, error) {
 	var head [DetectLen]byte
 	n, err := r.ReadAt(head[:min(int64(len(head)), size)], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -38,7 +38,7 @@ func Index(r io.ReaderAt, size int64, opt ReaderOptions) (Format, []Span, error)
 	if err != nil {
 		return 0, nil, err
 	}
-	var spans []Span
+	var spans []span
 	for {
 		b, err := rd.next()
 		if err == io.EOF {
@@ -47,13 +47,13 @@ func Index(r io.ReaderAt, size int64, opt ReaderOptions) (Format, []Span, error)
 		if err != nil {
 			return f, spans, err
 		}
-		spans = append(spans, Span{Offset: rd.Offset(), Length: int64(len(b))})
+		spans = append(spans, span{Offset: rd.Offset(), Length: int64(len(b))})
 	}
 }
 
 // indexLab walks the length headers of a lab file.
-func indexLab(r io.ReaderAt, size int64, maxFrame int) ([]Span, error) {
-	var spans []Span
+func indexLab(r io.ReaderAt, size int64, maxFrame int) ([]span, error) {
+	var spans []span
 	var hdr [DetectLen]byte
 	for off := int64(0); off < size; {
 		fe := func(err error) error { return &FrameError{Frame: len(spans) + 1, Offset: off, Err: err} }
@@ -81,7 +81,7 @@ func indexLab(r io.ReaderAt, size int64, maxFrame int) ([]Span, error) {
 		case n < 2 || hdr[5] != 0xFF || hdr[6] != 0xD8:
 			return spans, fe(fmt.Errorf("%w: %d-byte frame starts with % x, not SOI (FF D8)", ErrNotJPEG, n, hdr[labHeaderLen:min(int(want), labHeaderLen+n)]))
 		}
-		spans = append(spans, Span{Offset: off + labHeaderLen, Length: int64(n)})
+		spans = append(spans, span{Offset: off + labHeaderLen, Length: int64(n)})
 		off += labHeaderLen + int64(n)
 	}
 	return spans, nil

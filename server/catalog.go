@@ -117,8 +117,10 @@ func (m mediaFinder) find(dir string) ([][2]string, error) {
 	return out, nil
 }
 
-// loadCatalog renders the test pattern and loads every media file, in
-// parallel. A file that cannot be served is logged and left out.
+// loadCatalog renders the test pattern in its own goroutine while it loads
+// the media files one after another (mjpeg.Load already converts a file's
+// frames on all cores). A file that cannot be served is logged and left
+// out.
 func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
 	c := &catalog{streams: make(map[string]*Stream), live: make(map[string]*liveStream), publish: cfg.Publish}
 	var files [][2]string
@@ -159,7 +161,7 @@ func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
 			cfg.Logger.Warn("file hidden by the test pattern's path", "file", file, "stream", name)
 			continue
 		}
-		// Load sequentially: mjpeg.Load already transcodes on all cores.
+		// One file at a time: mjpeg.Load already converts on all cores.
 		st, err := loadFile(cfg, name, file)
 		if err != nil {
 			cfg.Logger.Warn("not serving file", "file", file, "err", err)

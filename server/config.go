@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/internal/fdlimit"
+	"github.com/rtpstream/rtpstream/rtpjpeg"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
@@ -194,7 +195,7 @@ func (c Config) withDefaults() Config {
 		c.PatternFrames = 150
 	}
 	if c.MTU <= 0 {
-		c.MTU = 1400
+		c.MTU = rtpjpeg.DefaultMTU
 	}
 	if c.SessionTimeout <= 0 {
 		c.SessionTimeout = 60 * time.Second

@@ -36,7 +36,7 @@ type Stream struct {
 	live *liveStream
 	// maxPackets is the most RTP packets any frame needs.
 	maxPackets int
-	// epoch anchors the stream's frame clock (see nextTick).
+	// epoch anchors the stream's frame clock (see lastTick).
 	epoch time.Time
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtpstream/rtpstream/internal/udpbatch"
 	"github.com/rtpstream/rtpstream/rtcp"
+	"github.com/rtpstream/rtpstream/rtpjpeg"
 )
 
 const (
@@ -177,7 +178,7 @@ func (s *Server) senderReport(ss *Session, now time.Time) []rtcp.Packet {
 	if ss.state != statePlaying {
 		elapsed = 0
 	}
-	rtpNow := ss.rtpTime(ss.playPos) + uint32(elapsed*90000)
+	rtpNow := ss.rtpTime(ss.playPos) + uint32(elapsed*rtpjpeg.ClockRate)
 	if ls := ss.stream.live; ls != nil {
 		rtpNow = ss.tsBase + ls.nowTS(now)
 	}

@@ -98,10 +98,21 @@ func (h *harness) videoCapture() *image.NRGBA {
 	return out
 }
 
-// waitShown waits until n more pictures than now have been shown.
+// waitShown waits until n more pictures than now have been shown. Only for
+// a stream that keeps coming: a picture shown before the call is not
+// counted, so to wait for the pictures of frames the test sends itself,
+// take shownCount before sending and use waitShownTotal.
 func (h *harness) waitShown(n uint64) {
 	h.t.Helper()
-	target := h.p.scr.shown.Load() + n
+	h.waitShownTotal(h.shownCount() + n)
+}
+
+// shownCount is how many pictures have been shown so far.
+func (h *harness) shownCount() uint64 { return h.p.scr.shown.Load() }
+
+// waitShownTotal waits until target pictures in all have been shown.
+func (h *harness) waitShownTotal(target uint64) {
+	h.t.Helper()
 	timeout := time.After(10 * time.Second)
 	for h.p.scr.shown.Load() < target {
 		select {

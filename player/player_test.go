@@ -111,8 +111,11 @@ func TestFramesShownAndCleared(t *testing.T) {
 	colors := []color.RGBA{{255, 0, 0, 255}, {0, 0, 255, 255}}
 	var caps [2][]byte
 	for i, c := range colors {
+		// Counted before sending: the picture may be shown before the
+		// next line runs.
+		before := h.shownCount()
 		src.frames <- client.Frame{JPEG: solidJPEG(t, 64, 48, c), Timestamp: uint32(i * 3000), Arrival: time.Now()}
-		h.waitShown(1)
+		h.waitShownTotal(before + 1)
 		caps[i] = h.videoCapture().Pix
 	}
 	if slices.Equal(caps[0], caps[1]) {

@@ -50,13 +50,23 @@ func TestRealServer(t *testing.T) {
 	if got := h.enabled(); got != ready {
 		t.Errorf("after Pause: enabled %v, want %v", got, ready)
 	}
-	// Frames already in the jitter buffer are still shown: let them drain.
-	time.Sleep(DefaultJitterBuffer + 200*time.Millisecond)
-	c := h.videoCapture()
-	time.Sleep(300 * time.Millisecond)
-	d := h.videoCapture()
-	if !slices.Equal(c.Pix, d.Pix) {
-		t.Error("picture changes while paused")
+	// Frames already in the jitter buffer are still shown: wait (with a
+	// deadline) until no picture is shown for 300 ms, then the picture
+	// must not have changed over those 300 ms.
+	var c *image.NRGBA
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		n := h.shownCount()
+		c = h.videoCapture()
+		time.Sleep(300 * time.Millisecond) // the interval under test, not synchronisation
+		if h.shownCount() == n {
+			if d := h.videoCapture(); !slices.Equal(c.Pix, d.Pix) {
+				t.Error("picture changes while paused")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("pictures still shown 10 s after Pause")
+		}
 	}
 	if blank(c) {
 		t.Error("paused picture is blank")

@@ -99,10 +99,12 @@ func TestBatchFrames(t *testing.T) {
 			}()
 			go func() { _, _ = io.Copy(io.Discard, ccs[1]) }()
 			for i := range n {
+				// A reader that keeps up: everything before was written
+				// out, as at a frame rate it would be.
+				waitIdle(t, cs[0])
 				if ok := tick(b, i, sts, cs); !ok[0] {
 					t.Fatalf("frame %d refused", i)
 				}
-				time.Sleep(time.Millisecond) // pace like a scheduler; correctness does not depend on it
 			}
 			<-done
 			waitIdle(t, cs[0])

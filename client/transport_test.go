@@ -95,6 +95,8 @@ func TestMediaTimeout(t *testing.T) {
 	s = dial(t, proxy.URL("/v.mjpeg"), client.Config{NoPacketTimeout: time.Minute})
 	errc := make(chan error, 1)
 	go func() { errc <- s.Play(context.Background()) }()
+	// Give Play time to be waiting for packets, which no API shows; not
+	// synchronisation: Close before or during Play must end it the same.
 	time.Sleep(200 * time.Millisecond)
 	s.Close()
 	select {

@@ -91,8 +91,9 @@ func TestConnQueueAllocs(t *testing.T) {
 	}()
 	f := testFrame(1, 0)
 	c.Send(f)
+	deadline := time.Now().Add(10 * time.Second) // bounds the retries
 	if a := testing.AllocsPerRun(50, func() {
-		for !c.Send(f) {
+		for !c.Send(f) && time.Now().Before(deadline) {
 			time.Sleep(time.Millisecond) // queue full: let the writer catch up
 		}
 	}); a != 0 {

@@ -416,6 +416,8 @@ func TestRTCPKeepsSessionAlive(t *testing.T) {
 			} else if _, err := rtcpc.WriteToUDP(rr, srvRTCP); err != nil {
 				t.Fatal(err)
 			}
+			// Paces the reports below the session timeout on purpose (the
+			// behaviour under test), not synchronisation.
 			time.Sleep(200 * time.Millisecond)
 		}
 		ss := srv.session(id)

@@ -104,7 +104,14 @@ func (w *Writer) writeAdvanced(jpeg []byte) error {
 	if !w.started {
 		h = w.advTail[2:] // the opening delimiter has no CRLF before it
 	}
-	w.vec = [3][]byte{h, jpeg, w.advTail}
+	return w.writePart(h, jpeg, w.advTail)
+}
+
+// writePart writes a part's head, data and tail in one gathered write
+// (writev on a network connection: a part costs one system call, not
+// three) and flushes it when the writer can flush.
+func (w *Writer) writePart(head, jpeg, tail []byte) error {
+	w.vec = [3][]byte{head, jpeg, tail}
 	w.bufs = w.vec[:]
 	_, err := w.bufs.WriteTo(w.w)
 	w.vec = [3][]byte{}
@@ -158,18 +165,5 @@ func (w *Writer) WriteFrame(jpeg []byte, ts time.Time) error {
 	}
 	h = append(h, "\r\n"...)
 	w.head = h
-	// One gathered write (writev on a network connection): a part costs
-	// one system call, not three.
-	w.vec = [3][]byte{h, jpeg, w.tail}
-	w.bufs = w.vec[:]
-	_, err := w.bufs.WriteTo(w.w)
-	w.vec = [3][]byte{}
-	if err != nil {
-		return fmt.Errorf("mpjpeg: writing frame: %w", err)
-	}
-	w.started = true
-	if f, ok := w.w.(http.Flusher); ok {
-		f.Flush()
-	}
-	return nil
+	return w.writePart(h, jpeg, w.tail)
 }

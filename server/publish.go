@@ -233,14 +233,7 @@ func (c *conn) setupRecord(req *rtsp.Request, now time.Time) *rtsp.Response {
 		if !ok {
 			continue
 		}
-		reply = rtsp.Transport{Profile: "RTP/AVP", Unicast: true, Mode: "RECORD"}
-		if tr.tcp {
-			reply.Lower = "TCP"
-			reply.Interleaved = rtsp.PortRange{Lo: int(tr.rtpChannel), Hi: int(tr.rtcpChannel), Set: true}
-		} else {
-			reply.ClientPort = rtsp.PortRange{Lo: int(tr.rtpDst.Port()), Hi: int(tr.rtcpDst.Port()), Set: true}
-			reply.ServerPort = rtsp.PortRange{Lo: c.srv.udp.rtpPort, Hi: c.srv.udp.rtpPort + 1, Set: true}
-		}
+		reply = c.srv.replyTransport(tr, "RECORD")
 		if isVideo {
 			ss.mu.Lock()
 			if ss.pub.videoSetUp || ss.state != stateReady {

@@ -91,22 +91,29 @@ func (c *conn) setup(req *rtsp.Request, now time.Time) *rtsp.Response {
 	if !ss.d.stdHeaders {
 		return resp
 	}
-	reply := rtsp.Transport{
-		Profile: "RTP/AVP", Unicast: true, SSRC: ss.ssrc, HasSSRC: true, Mode: "PLAY",
+	reply := c.srv.replyTransport(tr, "PLAY")
+	reply.SSRC, reply.HasSSRC = ss.ssrc, true
+	if !tr.tcp && chosen.Lower == "UDP" {
+		reply.Lower = "UDP"
 	}
+	resp.Header.Set("Transport", reply.String())
+	c.srv.log.Info("setup", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "transport", reply.String())
+	return resp
+}
+
+// replyTransport is the Transport header answering a SETUP whose transport
+// is tr (RFC 2326 12.39): the interleaved channels, or the client's and
+// the server's UDP ports.
+func (s *Server) replyTransport(tr transport, mode string) rtsp.Transport {
+	reply := rtsp.Transport{Profile: "RTP/AVP", Unicast: true, Mode: mode}
 	if tr.tcp {
 		reply.Lower = "TCP"
 		reply.Interleaved = rtsp.PortRange{Lo: int(tr.rtpChannel), Hi: int(tr.rtcpChannel), Set: true}
 	} else {
 		reply.ClientPort = rtsp.PortRange{Lo: int(tr.rtpDst.Port()), Hi: int(tr.rtcpDst.Port()), Set: true}
-		reply.ServerPort = rtsp.PortRange{Lo: c.srv.udp.rtpPort, Hi: c.srv.udp.rtpPort + 1, Set: true}
-		if chosen.Lower == "UDP" {
-			reply.Lower = "UDP"
-		}
+		reply.ServerPort = rtsp.PortRange{Lo: s.udp.rtpPort, Hi: s.udp.rtpPort + 1, Set: true}
 	}
-	resp.Header.Set("Transport", reply.String())
-	c.srv.log.Info("setup", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "transport", reply.String())
-	return resp
+	return reply
 }
 
 // isLabTransport recognises the lab's "RTP/UDP; client_port= N".

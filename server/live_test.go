@@ -99,21 +99,16 @@ func TestDeliverLiveAllocs(t *testing.T) {
 	ss.mu.Unlock()
 	// Wait until the scheduler has sent the pushed frame, so that this
 	// test is the only user of the send queue.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	sent := waitFor(5*time.Second, func() bool {
 		srv.sched.mu.Lock()
 		idle := len(srv.sched.posts) == 0
 		srv.sched.mu.Unlock()
 		ss.mu.Lock()
-		sent := ss.packetsSent > 0
-		ss.mu.Unlock()
-		if idle && sent {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the pushed frame was not sent")
-		}
-		time.Sleep(time.Millisecond)
+		defer ss.mu.Unlock()
+		return idle && ss.packetsSent > 0
+	})
+	if !sent {
+		t.Fatal("the pushed frame was not sent")
 	}
 	ss.mu.Lock()
 	ss.lastSR = time.Now().Add(time.Hour) // no SR inside the measurement

@@ -93,18 +93,13 @@ func TestConnPanicRecovered(t *testing.T) {
 	wantStatus(t, "PLAY after the panic", b.do("PLAY", b.url(PatternName), "Session: "+id), 200)
 
 	// The panicking connection's session is gone; only b's remains.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	sessions := func() int {
 		srv.mu.Lock()
-		n := len(srv.sessions)
-		srv.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d sessions, want 1 (the panicking connection's closed)", n)
-		}
-		time.Sleep(5 * time.Millisecond)
+		defer srv.mu.Unlock()
+		return len(srv.sessions)
+	}
+	if !waitFor(5*time.Second, func() bool { return sessions() == 1 }) {
+		t.Fatalf("%d sessions, want 1 (the panicking connection's closed)", sessions())
 	}
 	logs := h.text()
 	if n := strings.Count(logs, "connection handler panic"); n != 1 || !strings.Contains(logs, "goroutine") {

@@ -349,12 +349,8 @@ func playLive(t testing.TB, srv *Server, path string, tcp bool, auth *digestAuth
 // pubWait polls cond until it holds, failing the test after 5 s.
 func pubWait(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
+	if !waitFor(5*time.Second, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

@@ -58,6 +58,33 @@ func startServer(t testing.TB, cfg Config) (*Server, string) {
 	return srv, srv.Addr().String()
 }
 
+// listeningServer is a server that has bound its sockets but does not
+// serve: no scheduler, reader or accept goroutine runs, so a test may call
+// the send path itself without racing them.
+func listeningServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger()
+	}
+	if cfg.PatternFrames == 0 {
+		cfg.PatternFrames = 30
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := New(ctx, cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := srv.Listen("127.0.0.1:0"); err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	t.Cleanup(func() {
+		srv.ln.Close()
+		srv.udp.close()
+	})
+	return srv
+}
+
 // ctl is a raw RTSP control connection for tests.
 type ctl struct {
 	t    testing.TB

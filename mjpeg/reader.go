@@ -170,6 +170,15 @@ func (r *Reader) Next() ([]byte, error) {
 	return append([]byte(nil), b...), nil
 }
 
+// NextView is [Reader.Next] without the copy: the slice aliases the
+// Reader's buffer and is valid only until the next call. Indexers that only
+// look at a frame use it to read a large file without allocating per frame.
+func (r *Reader) NextView() ([]byte, error) { return r.next() }
+
+// FileName is the name (within the directory) of the file the last frame
+// came from, for directory sources; "" otherwise.
+func (r *Reader) FileName() string { return r.file() }
+
 // next returns the next frame; for files the slice aliases the internal
 // buffer and is valid until the next call.
 func (r *Reader) next() ([]byte, error) {

@@ -30,7 +30,7 @@ type ctrlConn struct {
 
 	wmu sync.Mutex // one writer at a time: requests, interleaved RTCP, answers
 
-	cseq int // guarded by the Session's request mutex
+	cseq int // owned by the holder of the Session's op token
 
 	pmu     sync.Mutex
 	pending *pendingRequest

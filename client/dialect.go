@@ -78,7 +78,7 @@ func dialectFor(c *Config) *dialect {
 }
 
 // control is a dialect's procedure for driving a session. Session calls it
-// with opMu held (Setup, Play, Pause, Teardown are serialised); the state
+// holding the op token (Setup, Play, Pause, Teardown are serialised); the state
 // checks are the Session's.
 type control interface {
 	// dial connects (and, in RFC 2326, describes the stream).

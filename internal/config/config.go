@@ -206,6 +206,8 @@ type Path struct {
 	// WaitForPublisher keeps readers when the publisher leaves, waiting for
 	// the next one, instead of ending their sessions with RTCP BYE.
 	WaitForPublisher bool
+	// Record says whether and how the path records itself (record_*).
+	Record Recording
 
 	// Line is where the path is declared, for log lines; Equal ignores it.
 	Line int
@@ -220,7 +222,7 @@ func (p Path) Equal(q Path) bool {
 		p.SnapshotInterval == q.SnapshotInterval && p.OnDemand == q.OnDemand &&
 		p.CloseAfter == q.CloseAfter && p.Publish == q.Publish && p.HasPublish == q.HasPublish &&
 		equalCreds(p.PublishCreds, q.PublishCreds) && equalCreds(p.ReadCreds, q.ReadCreds) &&
-		p.Replace == q.Replace && p.WaitForPublisher == q.WaitForPublisher
+		p.Replace == q.Replace && p.WaitForPublisher == q.WaitForPublisher && p.Record == q.Record
 }
 
 // Effective returns p with what it inherits from f's top level filled in:
@@ -275,6 +277,9 @@ func (p Path) String() string {
 			authState(p.PublishCreds), p.Replace, p.WaitForPublisher)
 	}
 	fmt.Fprintf(&b, " read_auth=%s", authState(p.ReadCreds))
+	if p.Record.On {
+		b.WriteString(" " + p.Record.String())
+	}
 	return b.String()
 }
 

@@ -16,7 +16,7 @@ var topKeys = append(append(append([]string{"listen", "media", "fps", "publish"}
 var pathKeys = append(append(append(append([]string{
 	"source", "source_transport"}, credKeys("source")...),
 	"snapshot_interval", "on_demand", "close_after", "publish"), credKeys("publish")...),
-	append([]string{"replace", "wait_for_publisher"}, credKeys("read")...)...)
+	append(append([]string{"replace", "wait_for_publisher"}, credKeys("read")...), recordKeys...)...)
 
 // pulledOnly are path keys that only make sense with a pulled source.
 var pulledOnly = append([]string{"on_demand", "close_after"}, credKeys("source")...)

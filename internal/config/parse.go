@@ -302,7 +302,7 @@ func (d *decoder) path(k, v *yaml.Node, ctx string) (Path, bool) {
 		case "wait_for_publisher":
 			p.WaitForPublisher, _ = d.boolean(e.v, key)
 		default:
-			if !src.take(d, e, ctx) && !pub.take(d, e, ctx) && !read.take(d, e, ctx) {
+			if !d.recordKey(&p.Record, e, key) && !src.take(d, e, ctx) && !pub.take(d, e, ctx) && !read.take(d, e, ctx) {
 				d.errorf(e.k.Line, key, "internal error: key not handled")
 			}
 		}
@@ -312,6 +312,7 @@ func (d *decoder) path(k, v *yaml.Node, ctx string) (Path, bool) {
 		return p, false
 	}
 	d.kindRules(&p, set, ctx)
+	d.recordRules(&p.Record, set, ctx)
 	if p.SourceKind == KindPublisher {
 		p.PublishCreds = pub.finish(d, ctx)
 	} else {

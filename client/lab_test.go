@@ -9,6 +9,7 @@ import (
 
 	"github.com/rtpstream/rtpstream/client"
 	"github.com/rtpstream/rtpstream/client/clienttest"
+	"github.com/rtpstream/rtpstream/internal/testenv"
 )
 
 // TestLab plays from a fake lab server that enforces lab-dialect.md: every
@@ -49,7 +50,7 @@ func TestLab(t *testing.T) {
 			if err := s.Teardown(ctx); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, func() bool { td, closed := lab.TornDown(); return td && closed })
+			testenv.WaitFor(t, 5*time.Second, "TEARDOWN and the connection closed", func() bool { td, closed := lab.TornDown(); return td && closed })
 			st := s.Stats()
 			if !st.Lab || st.Transport != client.TransportUDP || st.PacketsReceived != 12 || st.PacketsLost != 0 ||
 				st.FramesComplete != 12 || st.Width != 640 || st.Height != 480 {
@@ -92,15 +93,4 @@ func TestLabPause(t *testing.T) {
 	if st := s.Stats(); st.PacketsLost != 0 || st.FramesComplete < 10 {
 		t.Fatalf("stats %+v", st)
 	}
-}
-
-// waitFor polls cond for up to 5 s (for facts only a peer observes).
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not met within 5 s")
 }

@@ -95,9 +95,9 @@ func TestMediaTimeout(t *testing.T) {
 	s = dial(t, proxy.URL("/v.mjpeg"), client.Config{NoPacketTimeout: time.Minute})
 	errc := make(chan error, 1)
 	go func() { errc <- s.Play(context.Background()) }()
-	// Give Play time to be waiting for packets, which no API shows; not
-	// synchronisation: Close before or during Play must end it the same.
-	time.Sleep(200 * time.Millisecond)
+	// PLAY answered: Play now waits for the first packet. (Close before
+	// Play ends it the same: ErrState and ErrClosed.)
+	testenv.WaitFor(t, 5*time.Second, "PLAY answered", func() bool { return s.State() == client.StatePlaying })
 	s.Close()
 	select {
 	case err := <-errc:
@@ -159,7 +159,7 @@ func TestKeepalive(t *testing.T) {
 			if err := s.Setup(ctxT(t)); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, func() bool {
+			testenv.WaitFor(t, 5*time.Second, method+" keepalives", func() bool {
 				n := 0
 				for _, r := range fake.Requests() {
 					if r.Method == method && r.Header.Get("Session") == "abc" && strings.HasSuffix(r.URL, "/x/") {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/client"
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
@@ -266,17 +267,8 @@ func (r *relayReader) close() {
 	<-r.done
 }
 
-// waitFor polls cond every 10 ms until it holds or d passes.
-func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
-}
+// waitFor polls cond until it holds or d passes (testenv.Poll).
+func waitFor(d time.Duration, cond func() bool) bool { return testenv.Poll(d, cond) }
 
 // logBuffer collects a server's log lines for assertions.
 type logBuffer struct {

@@ -123,22 +123,17 @@ func browserFirstLine(s string) string {
 	return s
 }
 
-// browserWait polls cond every interval until it holds, failing the test with
-// what (and cond's last explanation) at the deadline.
+// browserWait polls cond (testenv.Poll) until it holds, failing the test
+// with what (and cond's last explanation) at the deadline.
 func browserWait(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v: %s", what, timeout, why)
-		}
-		<-tick.C
+	var why string
+	if !testenv.Poll(timeout, func() bool {
+		var ok bool
+		ok, why = cond()
+		return ok
+	}) {
+		t.Fatalf("%s: not within %v: %s", what, timeout, why)
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/rtpstream/rtpstream/client"
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/rtsp"
 	"github.com/rtpstream/rtpstream/server"
 	"github.com/rtpstream/rtpstream/server/servertest"
@@ -119,18 +120,6 @@ func get(t *testing.T, url string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-// waitUntil polls cond every 50 ms until it holds or d passes.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // scrape fetches /metrics and parses it with the Prometheus text parser.
 func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 	t.Helper()
@@ -191,7 +180,7 @@ func TestStatusAndMetricsWhilePlaying(t *testing.T) {
 	t.Run("api", func(t *testing.T) {
 		var st web.Status
 		byPath := map[string]web.Stream{}
-		waitUntil(t, 5*time.Second, "both readers in /api/status", func() bool {
+		testenv.WaitFor(t, 5*time.Second, "both readers in /api/status", func() bool {
 			code, body := get(t, base+"/api/status")
 			if code != http.StatusOK {
 				t.Fatalf("/api/status: %d %s", code, body)
@@ -250,7 +239,7 @@ func TestStatusAndMetricsWhilePlaying(t *testing.T) {
 			for _, name := range []string{"rtpstream_sent_packets_total", "rtpstream_sent_bytes_total"} {
 				lbl := map[string]string{"transport": tr}
 				v0 := value(first, name, lbl)
-				waitUntil(t, 5*time.Second, name+" growing", func() bool {
+				testenv.WaitFor(t, 5*time.Second, name+" growing", func() bool {
 					return value(scrape(t, base), name, lbl) > v0
 				})
 			}

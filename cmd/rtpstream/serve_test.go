@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/client"
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/server"
 	"github.com/rtpstream/rtpstream/server/servertest"
 )
@@ -67,23 +68,27 @@ func (s *syncBuffer) String() string {
 
 // lineWith waits up to d for a line containing every one of subs.
 func (s *syncBuffer) lineWith(d time.Duration, subs ...string) (string, bool) {
-	deadline := time.Now().Add(d)
-	for {
-		text := s.String()
-	next:
-		for _, l := range strings.Split(text, "\n") {
-			for _, sub := range subs {
-				if !strings.Contains(l, sub) {
-					continue next
-				}
+	var line string
+	ok := testenv.Poll(d, func() bool {
+		var found bool
+		line, found = s.find(subs...)
+		return found
+	})
+	return line, ok
+}
+
+// find returns the first line so far that contains every one of subs.
+func (s *syncBuffer) find(subs ...string) (string, bool) {
+next:
+	for _, l := range strings.Split(s.String(), "\n") {
+		for _, sub := range subs {
+			if !strings.Contains(l, sub) {
+				continue next
 			}
-			return l, true
 		}
-		if time.Now().After(deadline) {
-			return "", false
-		}
-		time.Sleep(10 * time.Millisecond)
+		return l, true
 	}
+	return "", false
 }
 
 // streamURL returns the URL of a `stream` line ending in /name.
@@ -145,14 +150,8 @@ func (r *cliReader) frames() int {
 // waitFrames waits up to d for n more frames than now.
 func (r *cliReader) waitFrames(t *testing.T, n int, d time.Duration) {
 	t.Helper()
-	want := r.frames() + n
-	deadline := time.Now().Add(d)
-	for r.frames() < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d frames, want %d within %v", r.frames(), want, d)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	from := r.frames()
+	testenv.WaitFor(t, d, fmt.Sprintf("%d more frames than %d", n, from), func() bool { return r.frames() >= from+n })
 }
 
 // checkContinuous fails unless the reader's stream had no lost packet, no

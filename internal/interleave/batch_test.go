@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
@@ -122,10 +123,9 @@ func TestBatchAllocs(t *testing.T) {
 			b.Send(cs[0], f)
 			b.Flush() // warm the scratch
 			if a := testing.AllocsPerRun(50, func() {
-				if cs[0].pending.Load() != 0 {
-					time.Sleep(time.Millisecond) // the reader lags; not this test's concern
-					return
-				}
+				// The reader may lag (not this test's concern): wait
+				// until the last frame is out.
+				testenv.Poll(10*time.Second, func() bool { return cs[0].pending.Load() == 0 })
 				b.Send(cs[0], f)
 				b.Flush()
 			}); a != 0 {
@@ -154,19 +154,11 @@ func TestBatchClosesDup(t *testing.T) {
 	}
 	c.Stop()
 	c.nc.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testenv.WaitFor(t, 5*time.Second, "the dup closed after the writer stopped", func() bool {
 		c.mu.Lock()
-		open := hasDup(c)
-		c.mu.Unlock()
-		if !open {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("dup still open 5 s after the writer stopped")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer c.mu.Unlock()
+		return !hasDup(c)
+	})
 	// With every descriptor of the socket closed, the peer reads the frame
 	// and then EOF.
 	_ = ccs[0].SetReadDeadline(time.Now().Add(5 * time.Second))

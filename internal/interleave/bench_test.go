@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rtpstream/rtpstream/internal/testenv"
 )
 
 // drained returns the server side of a loopback TCP connection whose
@@ -100,12 +102,7 @@ func BenchmarkBatchSend(b *testing.B) {
 				// what was queued (untimed) before the next wake-up.
 				b.StopTimer()
 				for _, c := range cs {
-					for deadline := time.Now().Add(10 * time.Second); c.Backlog() != 0; {
-						if time.Now().After(deadline) {
-							b.Fatal("backlog not written within 10 s")
-						}
-						time.Sleep(50 * time.Microsecond)
-					}
+					testenv.WaitFor(b, 10*time.Second, "the backlog written", func() bool { return c.Backlog() == 0 })
 				}
 				b.StartTimer()
 			}

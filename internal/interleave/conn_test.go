@@ -2,12 +2,15 @@ package interleave
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
 
@@ -63,9 +66,9 @@ func TestConnDirectAllocs(t *testing.T) {
 	f := testFrame(0, 0)
 	cs[0].tryDirect(&f) // warm the scratch
 	if a := testing.AllocsPerRun(50, func() {
-		if !cs[0].tryDirect(&f) {
-			time.Sleep(time.Millisecond) // the reader lags; not this test's concern
-		}
+		// The reader may lag (not this test's concern): retry until the
+		// direct send goes through.
+		testenv.Poll(10*time.Second, func() bool { return cs[0].tryDirect(&f) })
 	}); a != 0 {
 		t.Errorf("%v allocations per direct frame", a)
 	}
@@ -91,11 +94,10 @@ func TestConnQueueAllocs(t *testing.T) {
 	}()
 	f := testFrame(1, 0)
 	c.Send(f)
-	deadline := time.Now().Add(10 * time.Second) // bounds the retries
 	if a := testing.AllocsPerRun(50, func() {
-		for !c.Send(f) && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond) // queue full: let the writer catch up
-		}
+		// Queue full: retry while the writer catches up (Poll allocates
+		// nothing).
+		testenv.Poll(10*time.Second, func() bool { return c.Send(f) })
 	}); a != 0 {
 		t.Errorf("%v allocations per queued frame", a)
 	}
@@ -148,8 +150,8 @@ func TestConnMessagesBetweenFrames(t *testing.T) {
 			if e := c.WriteMessage(msg); e != nil && err == nil {
 				err = e
 			}
-			for !c.SendPacket(1, rtcpPkt) && time.Now().Before(deadline) {
-				time.Sleep(time.Millisecond) // queue full: let the reader catch up
+			if !testenv.Poll(time.Until(deadline), func() bool { return c.SendPacket(1, rtcpPkt) }) && err == nil {
+				err = errors.New("RTCP packet refused until the deadline (queue full)")
 			}
 		}
 		errc <- err
@@ -181,9 +183,7 @@ func TestConnMessagesBetweenFrames(t *testing.T) {
 	var seq uint16
 	for i := range frames {
 		f := testFrame(i, seq)
-		for !c.Send(f) && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond) // queue full: let the reader catch up
-		}
+		testenv.WaitFor(t, time.Until(deadline), fmt.Sprintf("room for frame %d", i), func() bool { return c.Send(f) })
 		seq += uint16(len(f.Payloads))
 	}
 	if err := <-errc; err != nil {

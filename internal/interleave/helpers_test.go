@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/rtp"
 	"github.com/rtpstream/rtpstream/rtsp"
 	"go.uber.org/goleak"
@@ -133,11 +134,7 @@ func readFrames(t *testing.T, rr *rtsp.Reader, cc net.Conn, n int) {
 // accepted item written, no slot reserved.
 func waitIdle(t *testing.T, c *Conn) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for c.pending.Load() != 0 || c.queued.Load() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("pending %d, queued %d 5 s after the reader drained", c.pending.Load(), c.queued.Load())
-		}
-		time.Sleep(time.Millisecond)
+	if !testenv.Poll(5*time.Second, func() bool { return c.pending.Load() == 0 && c.queued.Load() == 0 }) {
+		t.Fatalf("pending %d, queued %d 5 s after the reader drained", c.pending.Load(), c.queued.Load())
 	}
 }

@@ -92,6 +92,8 @@ type liveStream struct {
 	// reader came and went again is stale and does nothing.
 	idleGen uint64
 	closed  bool
+	// rec records the path (record.go); nil when it does not record.
+	rec *pathRecorder
 }
 
 func newLiveStream(srv *Server, cfg PathConfig, dynamic bool) *liveStream {
@@ -103,9 +105,11 @@ func newLiveStream(srv *Server, cfg PathConfig, dynamic bool) *liveStream {
 	return ls
 }
 
-// start begins an always-on relay, or an on-demand one that readers came
-// to before the server's context existed.
+// start begins the path's recording (record.go), an always-on relay, or an
+// on-demand one that readers (or the recording) came to before the
+// server's context existed.
 func (ls *liveStream) start() {
+	ls.startRecording()
 	if ls.cfg.Kind == SourcePublisher {
 		return
 	}

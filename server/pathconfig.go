@@ -83,6 +83,22 @@ type PathConfig struct {
 	// frames again from the next one. By default they get RTCP BYE and the
 	// session ends.
 	WaitForPublisher bool
+	// Record writes the path's frames into segment files in RecordDir
+	// (record.go, internal/recorder: raw MJPEG named by the UTC time of
+	// the first frame). A recorded relay stays connected, as with
+	// AlwaysOn.
+	Record bool
+	// RecordDir is the segments' folder, the recording's alone. Default:
+	// Config.MediaDir joined with Name (an error without a media folder).
+	RecordDir string
+	// RecordSegment is a segment's length. Default recorder.DefaultSegment
+	// (1 min).
+	RecordSegment time.Duration
+	// RecordMaxAge deletes segments whose last frame is older; 0 keeps
+	// them. RecordMaxBytes deletes the oldest to keep the folder under
+	// it; 0 means no limit.
+	RecordMaxAge   time.Duration
+	RecordMaxBytes int64
 }
 
 // validate checks a path configuration and fills in its defaults.
@@ -158,7 +174,8 @@ func (p PathConfig) equal(q PathConfig) bool {
 		p.SnapshotInterval == q.SnapshotInterval && p.AlwaysOn == q.AlwaysOn && p.CloseAfter == q.CloseAfter &&
 		p.Publish == q.Publish && credsEqual(p.PublishCredentials, q.PublishCredentials) &&
 		credsEqual(p.ReadCredentials, q.ReadCredentials) && p.Replace == q.Replace &&
-		p.WaitForPublisher == q.WaitForPublisher
+		p.WaitForPublisher == q.WaitForPublisher && p.Record == q.Record && p.RecordDir == q.RecordDir &&
+		p.RecordSegment == q.RecordSegment && p.RecordMaxAge == q.RecordMaxAge && p.RecordMaxBytes == q.RecordMaxBytes
 }
 
 func credsEqual(a, b *rtsp.Credentials) bool {
@@ -183,6 +200,9 @@ func (s *Server) SetPaths(paths []PathConfig) error {
 			return fmt.Errorf("path %s declared twice", p.Name)
 		}
 		next[p.Name] = p
+	}
+	if err := s.recordDefaults(next); err != nil {
+		return err
 	}
 	var ended, started []*liveStream
 	added, removed, changed := 0, 0, 0

@@ -50,6 +50,11 @@ func pathsOf(f *config.File, relays relayFlags) []server.PathConfig {
 				ReadCredentials:    creds(p.ReadCreds),
 				Replace:            p.Replace,
 				WaitForPublisher:   p.WaitForPublisher,
+				Record:             p.Record.On,
+				RecordDir:          p.Record.Path,
+				RecordSegment:      p.Record.Segment,
+				RecordMaxAge:       p.Record.MaxAge,
+				RecordMaxBytes:     p.Record.MaxBytes,
 			}
 			switch p.SourceKind {
 			case config.KindPublisher:

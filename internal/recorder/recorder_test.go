@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/rtpstream/rtpstream/internal/testenv"
 )
 
 // TestRecorder: frames offered are written in order by the Recorder's
@@ -25,7 +27,7 @@ func TestRecorder(t *testing.T) {
 		}
 	}
 	first := SegmentName(start)
-	waitFor(t, "the idle segment to complete", func() bool {
+	testenv.WaitFor(t, 10*time.Second, "the idle segment to complete", func() bool {
 		_, err := os.Stat(filepath.Join(dir, first))
 		return err == nil
 	})

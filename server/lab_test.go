@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -28,6 +29,45 @@ func writeFile(t testing.TB, path string, b []byte) {
 // line, then CSeq, then a decimal Session, one space after each colon.
 var labReply = regexp.MustCompile(`^RTSP/1\.0 200 OK\r?\nCSeq: (\d+)\r?\nSession: (\d+)\r?\n`)
 
+// labClient is the lab's client on the wire (lab-dialect.md): each
+// request is one TCP send, each reply one recv(256) that must match
+// labReply, with the CSeq sent and, after the first, the same Session.
+type labClient struct {
+	t       testing.TB
+	nc      net.Conn
+	session string // from the first reply
+}
+
+// dialLab connects a labClient to addr; the test's cleanup closes it.
+func dialLab(t testing.TB, addr string) *labClient {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = nc.Close() })
+	return &labClient{t: t, nc: nc}
+}
+
+// send writes req and checks its reply.
+func (c *labClient) send(req string, cseq int) {
+	c.t.Helper()
+	if _, err := c.nc.Write([]byte(req)); err != nil {
+		c.t.Fatal(err)
+	}
+	buf := make([]byte, 256) // the lab client's recv(256)
+	_ = c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, err := c.nc.Read(buf)
+	if err != nil {
+		c.t.Fatalf("no reply to %q: %v", req, err)
+	}
+	m := labReply.FindSubmatch(buf[:n])
+	if m == nil || string(m[1]) != strconv.Itoa(cseq) || c.session != "" && string(m[2]) != c.session {
+		c.t.Fatalf("reply to %q not in the lab's shape (CSeq %d, Session %q):\n%q", req, cseq, c.session, buf[:n])
+	}
+	c.session = string(m[2])
+}
+
 // TestLabClientBytes replays the lab client's exact requests (one TCP send
 // each, bare "\n", no blank line, no final newline) and checks replies and
 // datagrams as the lab client reads them.
@@ -45,39 +85,9 @@ func TestLabClientBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rtpc.Close()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-
-	var session string
-	send := func(req string, cseq int) {
-		t.Helper()
-		if _, err := nc.Write([]byte(req)); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, 256) // the lab client's recv(256)
-		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		n, err := nc.Read(buf)
-		if err != nil {
-			t.Fatalf("no reply to %q: %v", req, err)
-		}
-		m := labReply.FindSubmatch(buf[:n])
-		if m == nil {
-			t.Fatalf("reply to %q not in the lab's shape:\n%q", req, buf[:n])
-		}
-		if string(m[1]) != fmt.Sprint(cseq) {
-			t.Fatalf("CSeq %s, want %d", m[1], cseq)
-		}
-		if session == "" {
-			session = string(m[2])
-		} else if string(m[2]) != session {
-			t.Fatalf("session changed from %s to %s", session, m[2])
-		}
-	}
-	send(fmt.Sprintf("SETUP movie.Mjpeg RTSP/1.0\nCSeq: 1\nTransport: RTP/UDP; client_port= %d", port(rtpc)), 1)
-	send("PLAY movie.Mjpeg RTSP/1.0\nCSeq: 2\nSession: "+session, 2)
+	lab := dialLab(t, addr)
+	lab.send(fmt.Sprintf("SETUP movie.Mjpeg RTSP/1.0\nCSeq: 1\nTransport: RTP/UDP; client_port= %d", port(rtpc)), 1)
+	lab.send("PLAY movie.Mjpeg RTSP/1.0\nCSeq: 2\nSession: "+lab.session, 2)
 
 	buf := make([]byte, 65536)
 	var arrivals []time.Time
@@ -107,7 +117,7 @@ func TestLabClientBytes(t *testing.T) {
 		t.Errorf("datagrams every %v on average, want about 50ms", avg)
 	}
 
-	send("PAUSE movie.Mjpeg RTSP/1.0\nCSeq: 3\nSession: "+session, 3)
+	lab.send("PAUSE movie.Mjpeg RTSP/1.0\nCSeq: 3\nSession: "+lab.session, 3)
 	// Anything in flight arrives at once; then silence.
 	_ = rtpc.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	for {
@@ -119,10 +129,10 @@ func TestLabClientBytes(t *testing.T) {
 	if _, _, err := rtpc.ReadFromUDP(buf); err == nil {
 		t.Fatal("datagram while paused")
 	}
-	send("PLAY movie.Mjpeg RTSP/1.0\nCSeq: 4\nSession: "+session, 4)
+	lab.send("PLAY movie.Mjpeg RTSP/1.0\nCSeq: 4\nSession: "+lab.session, 4)
 	_ = rtpc.SetReadDeadline(time.Now().Add(3 * time.Second))
 	if _, _, err := rtpc.ReadFromUDP(buf); err != nil {
 		t.Fatalf("no datagram after resume: %v", err)
 	}
-	send("TEARDOWN movie.Mjpeg RTSP/1.0\nCSeq: 5\nSession: "+session, 5)
+	lab.send("TEARDOWN movie.Mjpeg RTSP/1.0\nCSeq: 5\nSession: "+lab.session, 5)
 }

@@ -434,31 +434,9 @@ func TestLivePeersLabClient(t *testing.T) {
 	}
 	defer rtpc.Close()
 	_ = rtpc.SetReadBuffer(4 << 20)
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	session := ""
-	send := func(req string, cseq int) {
-		t.Helper()
-		if _, err := nc.Write([]byte(req)); err != nil {
-			t.Fatal(err)
-		}
-		buf := make([]byte, 256) // the lab client's recv(256)
-		_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-		n, err := nc.Read(buf)
-		if err != nil {
-			t.Fatalf("no reply to %q: %v", req, err)
-		}
-		m := labReply.FindSubmatch(buf[:n])
-		if m == nil || string(m[1]) != strconv.Itoa(cseq) || session != "" && string(m[2]) != session {
-			t.Fatalf("reply to %q not in the lab's shape (CSeq %d, Session %q):\n%q", req, cseq, session, buf[:n])
-		}
-		session = string(m[2])
-	}
-	send(fmt.Sprintf("SETUP live RTSP/1.0\nCSeq: 1\nTransport: RTP/UDP; client_port= %d", port(rtpc)), 1)
-	send("PLAY live RTSP/1.0\nCSeq: 2\nSession: "+session, 2)
+	lab := dialLab(t, addr)
+	lab.send(fmt.Sprintf("SETUP live RTSP/1.0\nCSeq: 1\nTransport: RTP/UDP; client_port= %d", port(rtpc)), 1)
+	lab.send("PLAY live RTSP/1.0\nCSeq: 2\nSession: "+lab.session, 2)
 
 	const n = 45 // 1.5 s at 30 fps
 	buf := make([]byte, 65536)
@@ -488,7 +466,7 @@ func TestLivePeersLabClient(t *testing.T) {
 	if avg < 25*time.Millisecond || avg > 45*time.Millisecond {
 		t.Errorf("datagrams every %v on average, want about %v", avg, time.Second/liveFPS)
 	}
-	send("TEARDOWN live RTSP/1.0\nCSeq: 3\nSession: "+session, 3)
+	lab.send("TEARDOWN live RTSP/1.0\nCSeq: 3\nSession: "+lab.session, 3)
 
 	all := filepath.Join(t.TempDir(), "lab.mjpeg")
 	writeFile(t, all, jpegs)

@@ -181,7 +181,7 @@ func TestRelayGstOnDemand(t *testing.T) {
 	t.Logf("GStreamer restarted in %v", restarted.Sub(killed).Round(time.Millisecond))
 	if !waitFor(5*time.Second, func() bool {
 		for _, r := range readers {
-			if r.framesSince(restarted) == 0 {
+			if r.FramesSince(restarted) == 0 {
 				return false
 			}
 		}
@@ -189,7 +189,7 @@ func TestRelayGstOnDemand(t *testing.T) {
 	}) {
 		n := 0
 		for _, r := range readers {
-			if r.framesSince(restarted) > 0 {
+			if r.FramesSince(restarted) > 0 {
 				n++
 			}
 		}
@@ -197,17 +197,16 @@ func TestRelayGstOnDemand(t *testing.T) {
 	}
 	first := time.Now()
 	for _, r := range readers {
-		r.mu.Lock()
-		for _, a := range r.arrivals {
+		arrivals, _ := r.Arrivals()
+		for _, a := range arrivals {
 			if a.After(restarted) && a.Before(first) {
 				first = a
 			}
 		}
-		r.mu.Unlock()
 	}
 	t.Logf("first frame %v after GStreamer was READY again", first.Sub(restarted).Round(time.Millisecond))
 	for i, r := range readers {
-		if err := r.sess.Err(); err != nil {
+		if err := r.Session.Err(); err != nil {
 			t.Errorf("reader %d's session ended: %v", i, err)
 		}
 	}
@@ -275,17 +274,15 @@ func TestRelayHTTPCamera(t *testing.T) {
 		t.Logf("too slow for 25 fps here (race detector?): not checking the 95 %% rate")
 		want = 1
 	}
-	waitFor(2*time.Second, func() bool { return udp.frames() >= seconds*fps && tcp.frames() >= seconds*fps })
+	waitFor(2*time.Second, func() bool { return udp.Frames() >= seconds*fps && tcp.Frames() >= seconds*fps })
 	for name, r := range map[string]*relayReader{"udp": udp, "tcp": tcp} {
-		if n := r.frames(); n < want {
+		if n := r.Frames(); n < want {
 			t.Errorf("%s reader got %d of the camera's %d frames, want >= %d", name, n, seconds*fps, want)
 		} else {
 			t.Logf("%s reader got %d of the camera's %d frames", name, n, seconds*fps)
 		}
 	}
-	tcp.mu.Lock()
-	jpegs := tcp.jpegs
-	tcp.mu.Unlock()
+	jpegs := tcp.JPEGs()
 	if len(jpegs) < 2 {
 		t.Fatalf("no frames kept")
 	}

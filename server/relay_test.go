@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/client"
+	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
@@ -180,91 +180,13 @@ func (p *rtspTap) forwardRequests(c, up net.Conn) {
 
 // relayReader is one of our clients playing a path, recording when each
 // frame arrived.
-type relayReader struct {
-	sess *client.Session
-	done chan struct{}
-
-	mu       sync.Mutex
-	arrivals []time.Time
-	ts       []uint32
-	jpegs    [][]byte
-	keep     bool
-}
+type relayReader = clienttest.Reader
 
 // playRelay plays url with our client over transport ("udp" or "tcp");
-// keep keeps the JPEGs. The session is closed when the test ends.
+// keep keeps the JPEGs. The session is torn down when the test ends.
 func playRelay(t testing.TB, url, transport string, keep bool) *relayReader {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sess, err := client.Dial(ctx, url, client.Config{Transport: transport, DisableLabDetect: true})
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
-	}
-	if err := sess.Setup(ctx); err != nil {
-		sess.Close()
-		t.Fatalf("setup %s: %v", url, err)
-	}
-	if err := sess.Play(ctx); err != nil {
-		sess.Close()
-		t.Fatalf("play %s: %v", url, err)
-	}
-	// The cleanup waits for the reading goroutine: register it only once
-	// that goroutine runs (a failed SETUP or PLAY used to hang it).
-	r := &relayReader{sess: sess, done: make(chan struct{}), keep: keep}
-	t.Cleanup(r.close)
-	go func() {
-		defer close(r.done)
-		// Frames is never closed: the loop ends with the session.
-		for {
-			select {
-			case f := <-sess.Frames():
-				r.add(f)
-			case <-sess.Done():
-				return
-			}
-		}
-	}()
-	return r
-}
-
-func (r *relayReader) add(f client.Frame) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.arrivals = append(r.arrivals, f.Arrival)
-	r.ts = append(r.ts, f.Timestamp)
-	if r.keep {
-		r.jpegs = append(r.jpegs, f.JPEG)
-	}
-}
-
-// frames returns how many frames arrived.
-func (r *relayReader) frames() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.arrivals)
-}
-
-// framesSince counts the frames that arrived after t.
-func (r *relayReader) framesSince(t time.Time) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, a := range r.arrivals {
-		if a.After(t) {
-			n++
-		}
-	}
-	return n
-}
-
-// close tears the session down (once) and waits for the frame loop.
-func (r *relayReader) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = r.sess.Teardown(ctx)
-	_ = r.sess.Close()
-	<-r.done
+	return clienttest.StartReader(t, url, client.Config{Transport: transport}, keep)
 }
 
 // waitFor polls cond until it holds or d passes (testenv.Poll).
@@ -315,14 +237,14 @@ func onDemandReaders(t *testing.T, tap *rtspTap, relayURL string, n int) []*rela
 	}
 	if !waitFor(10*time.Second, func() bool {
 		for _, r := range readers {
-			if r.frames() < 10 {
+			if r.Frames() < 10 {
 				return false
 			}
 		}
 		return true
 	}) {
 		for i, r := range readers {
-			t.Logf("reader %d: %d frames", i, r.frames())
+			t.Logf("reader %d: %d frames", i, r.Frames())
 		}
 		t.Fatalf("not every reader got 10 frames")
 	}
@@ -341,7 +263,7 @@ func leaveAndWaitTeardown(t *testing.T, tap *rtspTap, readers []*relayReader, cl
 	t.Helper()
 	before := len(tap.teardownTimes())
 	for _, r := range readers {
-		r.close()
+		r.Close()
 	}
 	left := time.Now()
 	if !waitFor(closeAfter+3*time.Second, func() bool { return len(tap.teardownTimes()) > before }) {
@@ -383,8 +305,8 @@ func TestRelayOnDemandOneUpstreamSession(t *testing.T) {
 
 	// A reader coming back reconnects the relay.
 	r := playRelay(t, relayURL, "tcp", false)
-	if !waitFor(5*time.Second, func() bool { return r.frames() >= 5 }) {
-		t.Fatalf("reader after the relay closed got %d frames", r.frames())
+	if !waitFor(5*time.Second, func() bool { return r.Frames() >= 5 }) {
+		t.Fatalf("reader after the relay closed got %d frames", r.Frames())
 	}
 	if got := tap.count("SETUP"); got != 2 {
 		t.Errorf("upstream SETUPs %d, want 2", got)
@@ -396,13 +318,13 @@ func TestRelayOnDemandOneUpstreamSession(t *testing.T) {
 func TestRelayReaderReturnsBeforeCloseAfter(t *testing.T) {
 	tap, relayURL := tapRelay(t, Config{}, Config{}, 2*time.Second)
 	r := playRelay(t, relayURL, "tcp", false)
-	if !waitFor(5*time.Second, func() bool { return r.frames() >= 3 }) {
-		t.Fatalf("got %d frames", r.frames())
+	if !waitFor(5*time.Second, func() bool { return r.Frames() >= 3 }) {
+		t.Fatalf("got %d frames", r.Frames())
 	}
-	r.close()
+	r.Close()
 	r2 := playRelay(t, relayURL, "udp", false)
-	if !waitFor(5*time.Second, func() bool { return r2.frames() >= 3 }) {
-		t.Fatalf("second reader got %d frames", r2.frames())
+	if !waitFor(5*time.Second, func() bool { return r2.Frames() >= 3 }) {
+		t.Fatalf("second reader got %d frames", r2.Frames())
 	}
 	if s, td := tap.count("SETUP"), tap.count("TEARDOWN"); s != 1 || td != 0 {
 		t.Errorf("upstream SETUP %d TEARDOWN %d, want 1 and 0", s, td)
@@ -419,8 +341,8 @@ func TestRelayOutageLogsOnce(t *testing.T) {
 		RelayBackoff: 20 * time.Millisecond, RelayMaxBackoff: 80 * time.Millisecond,
 	}, 0)
 	r := playRelay(t, relayURL, "udp", false)
-	if !waitFor(5*time.Second, func() bool { return r.frames() >= 3 }) {
-		t.Fatalf("got %d frames", r.frames())
+	if !waitFor(5*time.Second, func() bool { return r.Frames() >= 3 }) {
+		t.Fatalf("got %d frames", r.Frames())
 	}
 	for range 2 {
 		tap.setDown(true)
@@ -431,7 +353,7 @@ func TestRelayOutageLogsOnce(t *testing.T) {
 		}
 		tap.setDown(false)
 		back := time.Now()
-		if !waitFor(5*time.Second, func() bool { return r.framesSince(back) >= 3 }) {
+		if !waitFor(5*time.Second, func() bool { return r.FramesSince(back) >= 3 }) {
 			t.Fatalf("reader got no frames after the source came back")
 		}
 	}
@@ -452,10 +374,10 @@ func TestRelayIdleStopWhileFramesFlow(t *testing.T) {
 	for i := range 15 {
 		before := tap.count("TEARDOWN")
 		r := playRelay(t, relayURL, "tcp", false)
-		if !waitFor(5*time.Second, func() bool { return r.frames() >= 2 }) {
-			t.Fatalf("round %d: got %d frames", i, r.frames())
+		if !waitFor(5*time.Second, func() bool { return r.Frames() >= 2 }) {
+			t.Fatalf("round %d: got %d frames", i, r.Frames())
 		}
-		r.close()
+		r.Close()
 		if !waitFor(5*time.Second, func() bool { return tap.count("TEARDOWN") > before }) {
 			t.Fatalf("round %d: no upstream TEARDOWN after the reader left", i)
 		}
@@ -471,17 +393,17 @@ func TestRelayReaderDuringSlowTeardown(t *testing.T) {
 	tap.holdTeardown = 1500 * time.Millisecond
 	tap.mu.Unlock()
 	r := playRelay(t, relayURL, "tcp", false)
-	if !waitFor(5*time.Second, func() bool { return r.frames() >= 2 }) {
-		t.Fatalf("got %d frames", r.frames())
+	if !waitFor(5*time.Second, func() bool { return r.Frames() >= 2 }) {
+		t.Fatalf("got %d frames", r.Frames())
 	}
-	r.close()
+	r.Close()
 	if !waitFor(5*time.Second, func() bool { return tap.count("TEARDOWN") == 1 }) {
 		t.Fatalf("no upstream TEARDOWN")
 	}
 	start := time.Now()
 	r2 := playRelay(t, relayURL, "tcp", false)
-	if !waitFor(5*time.Second, func() bool { return r2.frames() >= 2 }) {
-		t.Fatalf("second reader got %d frames", r2.frames())
+	if !waitFor(5*time.Second, func() bool { return r2.Frames() >= 2 }) {
+		t.Fatalf("second reader got %d frames", r2.Frames())
 	}
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("second reader waited %v for frames behind the old relay's TEARDOWN", d.Round(time.Millisecond))

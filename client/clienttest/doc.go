@@ -8,6 +8,7 @@
 // RFC 3550 A.8, the receiver reports it saw), and helpers comparing
 // recorded frames with source JPEGs by decoded pixels.
 //
-// It is imported only by tests (of package client and of cmd/rtpstream).
+// It is imported only by tests (of packages client, server and
+// cmd/rtpstream).
 // Every goroutine it starts ends by the test's Cleanup.
 package clienttest

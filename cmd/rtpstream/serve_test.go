@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -17,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/client"
+	"github.com/rtpstream/rtpstream/client/clienttest"
 	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/server"
 	"github.com/rtpstream/rtpstream/server/servertest"
@@ -94,66 +92,6 @@ next:
 // streamURL returns the URL of a `stream` line ending in /name.
 func streamURL(line string) string { return strings.TrimPrefix(strings.TrimSpace(line), "stream ") }
 
-// cliReader plays a URL with our client and records each frame's arrival
-// and RTP timestamp.
-type cliReader struct {
-	sess *client.Session
-	done chan struct{}
-
-	mu       sync.Mutex
-	arrivals []time.Time
-	ts       []uint32
-}
-
-func playURL(t *testing.T, url string) *cliReader {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sess, err := client.Dial(ctx, url, client.Config{Transport: client.TransportTCP, DisableLabDetect: true})
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
-	}
-	r := &cliReader{sess: sess, done: make(chan struct{})}
-	t.Cleanup(func() {
-		_ = sess.Close()
-		<-r.done
-	})
-	if err := sess.Setup(ctx); err != nil {
-		t.Fatalf("setup %s: %v", url, err)
-	}
-	if err := sess.Play(ctx); err != nil {
-		t.Fatalf("play %s: %v", url, err)
-	}
-	go func() {
-		defer close(r.done)
-		for {
-			select {
-			case f := <-sess.Frames():
-				r.mu.Lock()
-				r.arrivals = append(r.arrivals, f.Arrival)
-				r.ts = append(r.ts, f.Timestamp)
-				r.mu.Unlock()
-			case <-sess.Done():
-				return
-			}
-		}
-	}()
-	return r
-}
-
-func (r *cliReader) frames() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.arrivals)
-}
-
-// waitFrames waits up to d for n more frames than now.
-func (r *cliReader) waitFrames(t *testing.T, n int, d time.Duration) {
-	t.Helper()
-	from := r.frames()
-	testenv.WaitFor(t, d, fmt.Sprintf("%d more frames than %d", n, from), func() bool { return r.frames() >= from+n })
-}
-
 // checkContinuous fails unless the reader's stream had no lost packet, no
 // incomplete frame and no RTP timestamp step over two frame periods (no
 // frame missing: the "no gap over two periods" of the acceptance, in media
@@ -162,31 +100,30 @@ func (r *cliReader) waitFrames(t *testing.T, n int, d time.Duration) {
 // of milliseconds at least). Arrival gaps are not held to two periods: on
 // a loaded 2-core machine the scheduler alone makes gaps of 70-80 ms with
 // or without a reload.
-func (r *cliReader) checkContinuous(t *testing.T, period time.Duration, reloads ...time.Time) {
+func checkContinuous(t *testing.T, r *clienttest.Reader, period time.Duration, reloads ...time.Time) {
 	t.Helper()
-	if err := r.sess.Err(); err != nil {
+	if err := r.Session.Err(); err != nil {
 		t.Errorf("reader's session ended: %v", err)
 	}
-	st := r.sess.Stats()
+	st := r.Session.Stats()
 	if st.PacketsLost != 0 || st.FramesIncomplete != 0 {
 		t.Errorf("reader lost %d packets, %d incomplete frames", st.PacketsLost, st.FramesIncomplete)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	arrivals, ts := r.Arrivals()
 	var maxTS uint32
 	var maxArrival, maxNearReload time.Duration
-	for i := 1; i < len(r.ts); i++ {
-		maxTS = max(maxTS, r.ts[i]-r.ts[i-1])
-		g := r.arrivals[i].Sub(r.arrivals[i-1])
+	for i := 1; i < len(ts); i++ {
+		maxTS = max(maxTS, ts[i]-ts[i-1])
+		g := arrivals[i].Sub(arrivals[i-1])
 		maxArrival = max(maxArrival, g)
 		for _, rl := range reloads {
-			if end := r.arrivals[i]; !end.Before(rl) && end.Sub(rl) <= time.Second {
+			if end := arrivals[i]; !end.Before(rl) && end.Sub(rl) <= time.Second {
 				maxNearReload = max(maxNearReload, g)
 			}
 		}
 	}
 	t.Logf("%d frames, %d packets; largest step %d ticks, largest arrival gap %v (%v in the second after a reload)",
-		len(r.ts), st.PacketsReceived, maxTS, maxArrival.Round(time.Millisecond), maxNearReload.Round(time.Millisecond))
+		len(ts), st.PacketsReceived, maxTS, maxArrival.Round(time.Millisecond), maxNearReload.Round(time.Millisecond))
 	if limit := uint32(2 * period.Seconds() * 90000); maxTS > limit {
 		t.Errorf("RTP timestamp step %d > two frame periods (%d): frames missing", maxTS, limit)
 	}
@@ -243,8 +180,8 @@ func TestServeReloadInProcess(t *testing.T) {
 			t.Errorf("no stream line for %s", p)
 		}
 	}
-	r1 := playURL(t, streamURL(line))
-	r1.waitFrames(t, 10, 5*time.Second)
+	r1 := clienttest.StartReader(t, streamURL(line), client.Config{Transport: client.TransportTCP}, false)
+	r1.WaitFrames(t, 10, 5*time.Second)
 
 	if err := os.WriteFile(conf, []byte(serveConfig(up, cam3(up))), 0o644); err != nil {
 		t.Fatal(err)
@@ -258,9 +195,9 @@ func TestServeReloadInProcess(t *testing.T) {
 	if _, ok := stderr.lineWith(5*time.Second, "configuration reloaded"); !ok {
 		t.Fatalf("reload not logged:\n%s", stderr.String())
 	}
-	r3 := playURL(t, streamURL(line3))
-	r3.waitFrames(t, 5, 5*time.Second)
-	r1.waitFrames(t, 10, 5*time.Second)
+	r3 := clienttest.StartReader(t, streamURL(line3), client.Config{Transport: client.TransportTCP}, false)
+	r3.WaitFrames(t, 5, 5*time.Second)
+	r1.WaitFrames(t, 10, 5*time.Second)
 
 	if err := os.WriteFile(conf, []byte(serveConfig(up, cam3(up))+"  bad:\n    source: ftp://x/y\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -274,12 +211,12 @@ func TestServeReloadInProcess(t *testing.T) {
 	if !strings.Contains(bad, "ftp") || !strings.Contains(bad, "rtpstream.yaml") {
 		t.Errorf("the log does not say what is wrong where: %s", bad)
 	}
-	r1.waitFrames(t, 10, 5*time.Second)
-	r3.waitFrames(t, 5, 5*time.Second)
+	r1.WaitFrames(t, 10, 5*time.Second)
+	r3.WaitFrames(t, 5, 5*time.Second)
 	if n := strings.Count(stdout.String(), "/cam1\n"); n != 1 {
 		t.Errorf("cam1 announced %d times", n)
 	}
-	r1.checkContinuous(t, patternPeriod, reloaded, badReload)
+	checkContinuous(t, r1, patternPeriod, reloaded, badReload)
 }
 
 // childEnv names the variable that makes TestServeChild run `serve` with
@@ -315,69 +252,35 @@ func TestServeSIGHUP(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestServeChild$")
-	cmd.Env = append(os.Environ(), childEnv+"="+conf)
-	cmd.WaitDelay = 2 * time.Second
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var stdout syncBuffer
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		_, _ = io.Copy(&stdout, bufio.NewReader(out))
-	}()
-	exited := false
-	t.Cleanup(func() {
-		if !exited {
-			_ = cmd.Process.Kill()
-			<-copied
-			_ = cmd.Wait()
-		}
-	})
-	line, ok := stdout.lineWith(15*time.Second, "stream ", "/cam1")
+	c := startChild(t, ctx, "TestServeChild", childEnv+"="+conf)
+	line, ok := c.stdout.lineWith(15*time.Second, "stream ", "/cam1")
 	if !ok {
-		t.Fatalf("no stream line for cam1:\n%s", stderr.String())
+		t.Fatalf("no stream line for cam1:\n%s", c.stderr.String())
 	}
 	// A SIGHUP as soon as the lines are out reloads (it used to be able to
 	// arrive before serve caught it, and kill it).
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
+	c.signal(t, syscall.SIGHUP)
+	if _, ok := c.stderr.lineWith(5*time.Second, "configuration reloaded"); !ok {
+		t.Fatalf("the first SIGHUP did not reload:\n%s", c.stderr.String())
 	}
-	if _, ok := stderr.lineWith(5*time.Second, "configuration reloaded"); !ok {
-		t.Fatalf("the first SIGHUP did not reload:\n%s", stderr.String())
-	}
-	r1 := playURL(t, streamURL(line))
-	r1.waitFrames(t, 10, 5*time.Second)
+	r1 := clienttest.StartReader(t, streamURL(line), client.Config{Transport: client.TransportTCP}, false)
+	r1.WaitFrames(t, 10, 5*time.Second)
 	if err := os.WriteFile(conf, []byte(serveConfig(up, cam3(up))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	hup := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	line3, ok := stdout.lineWith(5*time.Second, "stream ", "/cam3")
+	c.signal(t, syscall.SIGHUP)
+	line3, ok := c.stdout.lineWith(5*time.Second, "stream ", "/cam3")
 	if !ok {
-		t.Fatalf("no stream line for cam3 after SIGHUP:\n%s", stderr.String())
+		t.Fatalf("no stream line for cam3 after SIGHUP:\n%s", c.stderr.String())
 	}
-	r3 := playURL(t, streamURL(line3))
-	r3.waitFrames(t, 5, 5*time.Second)
-	r1.waitFrames(t, 10, 5*time.Second)
-	r1.checkContinuous(t, patternPeriod, hup)
+	r3 := clienttest.StartReader(t, streamURL(line3), client.Config{Transport: client.TransportTCP}, false)
+	r3.WaitFrames(t, 5, 5*time.Second)
+	r1.WaitFrames(t, 10, 5*time.Second)
+	checkContinuous(t, r1, patternPeriod, hup)
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	<-copied
-	err = cmd.Wait()
-	exited = true
-	if err != nil {
-		t.Errorf("serve after SIGTERM: %v\n%s", err, stderr.String())
+	c.signal(t, syscall.SIGTERM)
+	if err := c.wait(t, 10*time.Second); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, c.stderr.String())
 	}
 }

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,35 +44,10 @@ func TestServeSIGTERMBye(t *testing.T) {
 	const perTransport = 25
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCLIChild$")
-	cmd.Env = append(os.Environ(), cliChildEnv+"=serve --listen 127.0.0.1:0")
-	cmd.WaitDelay = 2 * time.Second
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var stdout syncBuffer
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		_, _ = io.Copy(&stdout, bufio.NewReader(out))
-	}()
-	exited := false
-	t.Cleanup(func() {
-		if !exited {
-			_ = cmd.Process.Kill()
-			<-copied
-			_ = cmd.Wait()
-		}
-	})
-	line, ok := stdout.lineWith(30*time.Second, "stream ", "/test")
+	srv := startChild(t, ctx, "TestCLIChild", cliChildEnv+"=serve --listen 127.0.0.1:0")
+	line, ok := srv.stdout.lineWith(30*time.Second, "stream ", "/test")
 	if !ok {
-		t.Fatalf("no stream line for /test:\n%s", stderr.String())
+		t.Fatalf("no stream line for /test:\n%s", srv.stderr.String())
 	}
 	url := streamURL(line)
 
@@ -114,23 +86,11 @@ func TestServeSIGTERMBye(t *testing.T) {
 	}
 
 	start := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	waited := make(chan error, 1)
-	go func() {
-		<-copied
-		waited <- cmd.Wait()
-	}()
-	select {
-	case err = <-waited:
-		exited = true
-	case <-time.After(10 * time.Second):
-		t.Fatalf("serve still running 10 s after SIGTERM:\n%s", stderr.String())
-	}
+	srv.signal(t, syscall.SIGTERM)
+	err := srv.wait(t, 10*time.Second)
 	took := time.Since(start)
 	if err != nil {
-		t.Errorf("serve after SIGTERM: %v (want exit 0)\n%s", err, stderr.String())
+		t.Errorf("serve after SIGTERM: %v (want exit 0)\n%s", err, srv.stderr.String())
 	}
 	if took > 2*time.Second {
 		t.Errorf("serve exited %v after SIGTERM, want <= 2 s", took)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"cmp"
 	"io"
 	"log/slog"
@@ -193,33 +192,10 @@ func playRelay(t testing.TB, url, transport string, keep bool) *relayReader {
 func waitFor(d time.Duration, cond func() bool) bool { return testenv.Poll(d, cond) }
 
 // logBuffer collects a server's log lines for assertions.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+type logBuffer struct{ testenv.Buffer }
 
 // lines returns the lines containing every one of subs.
-func (l *logBuffer) lines(subs ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-next:
-	for _, ln := range strings.Split(l.b.String(), "\n") {
-		for _, s := range subs {
-			if !strings.Contains(ln, s) {
-				continue next
-			}
-		}
-		out = append(out, ln)
-	}
-	return out
-}
+func (l *logBuffer) lines(subs ...string) []string { return l.Lines(subs...) }
 
 func (l *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/rtpstream/rtpstream/internal/testenv"
 )
 
 // child is this test binary running one Test...Child function (`rtpstream`
@@ -15,7 +17,7 @@ import (
 // stderr collected for the test to read as they grow.
 type child struct {
 	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
+	stdout, stderr testenv.Buffer
 	done           chan struct{} // closed once the child exited and its output is read
 	err            error         // the exit error; read after done
 }

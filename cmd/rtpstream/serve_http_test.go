@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/web"
 )
 
@@ -18,9 +19,9 @@ import (
 // stop is called) and returns its stdout and stderr; stop cancels it
 // (unless cancel is false: then it waits for serve to end by itself) and
 // returns serve's error.
-func startServe(t *testing.T, args ...string) (stdout, stderr *syncBuffer, stop func(cancel bool) error) {
+func startServe(t *testing.T, args ...string) (stdout, stderr *testenv.Buffer, stop func(cancel bool) error) {
 	t.Helper()
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &testenv.Buffer{}, &testenv.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, args, stdout, stderr, serveHooks{patternFrames: 8}) }()
@@ -57,9 +58,9 @@ func startServe(t *testing.T, args ...string) (stdout, stderr *syncBuffer, stop 
 
 // httpLine waits for serve's "http http://HOST:PORT/" line and returns
 // the URL.
-func httpLine(t *testing.T, stdout, stderr *syncBuffer) string {
+func httpLine(t *testing.T, stdout, stderr *testenv.Buffer) string {
 	t.Helper()
-	line, ok := stdout.lineWith(10*time.Second, "http http://")
+	line, ok := stdout.WaitLine(10*time.Second, "http http://")
 	if !ok {
 		t.Fatalf("no http line:\n%s\n%s", stdout.String(), stderr.String())
 	}
@@ -88,7 +89,7 @@ func TestServeHTTP(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("/api/status: %d %v", resp.StatusCode, err)
 	}
-	stream, _ := stdout.lineWith(0, "stream ", "/test")
+	stream, _ := stdout.WaitLine(0, "stream ", "/test")
 	found := false
 	for _, s := range st.Streams {
 		if s.Path == "/test" {
@@ -170,7 +171,7 @@ func TestServeHTTPAddress(t *testing.T) {
 				}
 				return
 			}
-			if _, ok := stdout.lineWith(10*time.Second, "stream ", "/test"); !ok {
+			if _, ok := stdout.WaitLine(10*time.Second, "stream ", "/test"); !ok {
 				t.Fatalf("no stream line:\n%s\n%s", stdout.String(), stderr.String())
 			}
 			if err := stop(true); err != nil {

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,49 +42,6 @@ paths:
 // cam3 is the path a reload adds.
 func cam3(upstream string) string {
 	return fmt.Sprintf("  cam3:\n    source: %s\n    source_transport: tcp\n", upstream)
-}
-
-// syncBuffer is an io.Writer tests read while serve writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// lineWith waits up to d for a line containing every one of subs.
-func (s *syncBuffer) lineWith(d time.Duration, subs ...string) (string, bool) {
-	var line string
-	ok := testenv.Poll(d, func() bool {
-		var found bool
-		line, found = s.find(subs...)
-		return found
-	})
-	return line, ok
-}
-
-// find returns the first line so far that contains every one of subs.
-func (s *syncBuffer) find(subs ...string) (string, bool) {
-next:
-	for _, l := range strings.Split(s.String(), "\n") {
-		for _, sub := range subs {
-			if !strings.Contains(l, sub) {
-				continue next
-			}
-		}
-		return l, true
-	}
-	return "", false
 }
 
 // streamURL returns the URL of a `stream` line ending in /name.
@@ -153,7 +108,7 @@ func TestServeReloadInProcess(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(serveConfig(up, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	reload := make(chan struct{})
 	done := make(chan error, 1)
@@ -171,12 +126,12 @@ func TestServeReloadInProcess(t *testing.T) {
 			t.Errorf("serve did not return")
 		}
 	})
-	line, ok := stdout.lineWith(10*time.Second, "stream ", "/cam1")
+	line, ok := stdout.WaitLine(10*time.Second, "stream ", "/cam1")
 	if !ok {
 		t.Fatalf("no stream line for cam1:\n%s\n%s", stdout.String(), stderr.String())
 	}
 	for _, p := range []string{"/cam2", "/studio", "/test"} {
-		if _, ok := stdout.lineWith(0, "stream ", p); !ok {
+		if _, ok := stdout.WaitLine(0, "stream ", p); !ok {
 			t.Errorf("no stream line for %s", p)
 		}
 	}
@@ -188,11 +143,11 @@ func TestServeReloadInProcess(t *testing.T) {
 	}
 	reloaded := time.Now()
 	reload <- struct{}{}
-	line3, ok := stdout.lineWith(5*time.Second, "stream ", "/cam3")
+	line3, ok := stdout.WaitLine(5*time.Second, "stream ", "/cam3")
 	if !ok {
 		t.Fatalf("no stream line for cam3 after the reload:\n%s", stderr.String())
 	}
-	if _, ok := stderr.lineWith(5*time.Second, "configuration reloaded"); !ok {
+	if _, ok := stderr.WaitLine(5*time.Second, "configuration reloaded"); !ok {
 		t.Fatalf("reload not logged:\n%s", stderr.String())
 	}
 	r3 := clienttest.StartReader(t, streamURL(line3), client.Config{Transport: client.TransportTCP}, false)
@@ -204,7 +159,7 @@ func TestServeReloadInProcess(t *testing.T) {
 	}
 	badReload := time.Now()
 	reload <- struct{}{}
-	bad, ok := stderr.lineWith(5*time.Second, "level=ERROR", "configuration not reloaded")
+	bad, ok := stderr.WaitLine(5*time.Second, "level=ERROR", "configuration not reloaded")
 	if !ok {
 		t.Fatalf("bad file not logged:\n%s", stderr.String())
 	}
@@ -253,14 +208,14 @@ func TestServeSIGHUP(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := startChild(t, ctx, "TestServeChild", childEnv+"="+conf)
-	line, ok := c.stdout.lineWith(15*time.Second, "stream ", "/cam1")
+	line, ok := c.stdout.WaitLine(15*time.Second, "stream ", "/cam1")
 	if !ok {
 		t.Fatalf("no stream line for cam1:\n%s", c.stderr.String())
 	}
 	// A SIGHUP as soon as the lines are out reloads (it used to be able to
 	// arrive before serve caught it, and kill it).
 	c.signal(t, syscall.SIGHUP)
-	if _, ok := c.stderr.lineWith(5*time.Second, "configuration reloaded"); !ok {
+	if _, ok := c.stderr.WaitLine(5*time.Second, "configuration reloaded"); !ok {
 		t.Fatalf("the first SIGHUP did not reload:\n%s", c.stderr.String())
 	}
 	r1 := clienttest.StartReader(t, streamURL(line), client.Config{Transport: client.TransportTCP}, false)
@@ -270,7 +225,7 @@ func TestServeSIGHUP(t *testing.T) {
 	}
 	hup := time.Now()
 	c.signal(t, syscall.SIGHUP)
-	line3, ok := c.stdout.lineWith(5*time.Second, "stream ", "/cam3")
+	line3, ok := c.stdout.WaitLine(5*time.Second, "stream ", "/cam3")
 	if !ok {
 		t.Fatalf("no stream line for cam3 after SIGHUP:\n%s", c.stderr.String())
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/client"
+	"github.com/rtpstream/rtpstream/internal/testenv"
 )
 
 // cliChildEnv makes TestCLIChild run the command line it holds (words
@@ -33,7 +34,7 @@ func TestCLIChild(t *testing.T) {
 type byeClient struct {
 	name string
 	sess *client.Session
-	log  *syncBuffer
+	log  *testenv.Buffer
 }
 
 // TestServeSIGTERMBye is issue 13's acceptance 4 through the command
@@ -45,7 +46,7 @@ func TestServeSIGTERMBye(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv := startChild(t, ctx, "TestCLIChild", cliChildEnv+"=serve --listen 127.0.0.1:0")
-	line, ok := srv.stdout.lineWith(30*time.Second, "stream ", "/test")
+	line, ok := srv.stdout.WaitLine(30*time.Second, "stream ", "/test")
 	if !ok {
 		t.Fatalf("no stream line for /test:\n%s", srv.stderr.String())
 	}
@@ -57,7 +58,7 @@ func TestServeSIGTERMBye(t *testing.T) {
 		if i%2 == 1 {
 			tr = client.TransportUDP
 		}
-		c := &byeClient{name: fmt.Sprintf("%s client %d", tr, i/2), log: &syncBuffer{}}
+		c := &byeClient{name: fmt.Sprintf("%s client %d", tr, i/2), log: &testenv.Buffer{}}
 		lg := slog.New(slog.NewTextHandler(c.log, nil))
 		dctx, dcancel := context.WithTimeout(ctx, 10*time.Second)
 		sess, err := client.Dial(dctx, url, client.Config{Transport: tr, DisableLabDetect: true, Logger: lg})

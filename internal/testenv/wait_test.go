@@ -52,3 +52,36 @@ func TestPollAllocs(t *testing.T) {
 		t.Errorf("%v allocations per Poll", a)
 	}
 }
+
+// TestBufferLines: Lines keeps the lines holding every substring, and
+// WaitLine sees a line written while it waits.
+func TestBufferLines(t *testing.T) {
+	var b Buffer
+	_, _ = b.Write([]byte("level=INFO msg=one\nlevel=WARN msg=two\n"))
+	tests := []struct {
+		subs []string
+		want int
+	}{
+		{[]string{"level="}, 2},
+		{[]string{"level=WARN", "two"}, 1},
+		{[]string{"level=WARN", "one"}, 0},
+		{nil, 3}, // with the empty unfinished line
+	}
+	for _, tc := range tests {
+		if got := b.Lines(tc.subs...); len(got) != tc.want {
+			t.Errorf("Lines(%q) = %q, want %d lines", tc.subs, got, tc.want)
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = b.Write([]byte("level=INFO msg=three\n"))
+	}()
+	if l, ok := b.WaitLine(5*time.Second, "three"); !ok || l != "level=INFO msg=three" {
+		t.Errorf("WaitLine = %q, %v", l, ok)
+	}
+	<-done
+	if _, ok := b.WaitLine(10*time.Millisecond, "four"); ok {
+		t.Error("WaitLine found a line never written")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/rtpstream/rtpstream/mjpeg"
@@ -18,16 +19,17 @@ import (
 type convLoc struct {
 	off int64
 	n   uint32
-	// state: 0 not converted, 1 converted, 2 failed (skipped for good).
+	// state: 0 not converted, 1 converted, 2 failed (skipped for good),
+	// 3 being converted (by the goroutine or by Prepare).
 	state uint8
 }
 
 // converter converts a file's FlagConvert frames with mjpeg.MakeCarriable,
-// one at a time, starting where a reader last asked and going forward
-// (wrapping), and appends each to the file's conversion cache: one
-// record per frame (frame number, length, CRC-32, JPEG). Readers of the
-// cache use pread; the goroutine ends when every frame is done, or on
-// close.
+// on convertWorkers goroutines, starting where a reader last asked and
+// going forward (wrapping), and appends each to the file's conversion
+// cache: one record per frame (frame number, length, CRC-32, JPEG).
+// Readers of the cache use pread; the goroutines end when every frame is
+// done, or on close.
 type converter struct {
 	mf      *File
 	quality int
@@ -36,11 +38,13 @@ type converter struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
 
-	mu     sync.Mutex
-	locs   []convLoc // per frame of the file
-	end    int64     // size of the cache file
-	cursor int       // next frame the goroutine looks at
-	left   int       // FlagConvert frames not yet converted or failed
+	mu sync.Mutex
+	// settled is signalled when a frame being converted is done.
+	settled *sync.Cond
+	locs    []convLoc // per frame of the file
+	end     int64     // size of the cache file
+	cursor  int       // next frame the goroutine looks at
+	left    int       // FlagConvert frames not yet converted or failed
 }
 
 // recordHead is the size of a conversion record's header.
@@ -84,8 +88,14 @@ func newConverter(ctx context.Context, mf *File, opt Options, key string) (*conv
 			c.left++
 		}
 	}
+	c.settled = sync.NewCond(&c.mu)
 	ctx, c.cancel = context.WithCancel(ctx)
-	go c.run(ctx)
+	var wg sync.WaitGroup
+	for range convertWorkers() {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.run(ctx) }()
+	}
+	go func() { wg.Wait(); close(c.done) }()
 	return c, nil
 }
 
@@ -151,7 +161,7 @@ func (c *converter) get(i int) ([]byte, error) {
 	}
 	c.mu.Unlock()
 	switch l.state {
-	case 0:
+	case 0, 3:
 		return nil, fmt.Errorf("frame %d: %w", i+1, ErrNotReady)
 	case 2:
 		return nil, fmt.Errorf("frame %d: conversion failed: %w", i+1, ErrBadFrame)
@@ -176,35 +186,71 @@ func (c *converter) next() int {
 		i := (c.cursor + k) % n
 		if c.mf.ix.Flags[i]&FlagConvert != 0 && c.locs[i].state == 0 {
 			c.cursor = i
+			c.locs[i].state = 3
 			return i
 		}
 	}
 	return -1
 }
 
+// convertWorkers is how many goroutines convert one file: every core, so
+// that a file played faster than its conversion's single-core rate (about
+// 400 frames/s for the lab's 384x288 movie) still never waits.
+func convertWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// run converts frames until none is left or ctx ends (one of
+// convertWorkers goroutines; each frame is claimed by one).
 func (c *converter) run(ctx context.Context) {
-	defer close(c.done)
 	failures := 0
 	for ctx.Err() == nil {
 		i := c.next()
 		if i < 0 {
 			return
 		}
-		loc, err := c.convert(i)
-		c.mu.Lock()
-		if err != nil {
-			loc.state = 2
+		if err := c.settle(i); err != nil {
 			failures++
 			if failures == 1 {
 				c.mf.log.Warn("media file: a frame cannot be converted; it is skipped", "file", c.mf.path, "frame", i+1, "err", err)
 			}
 		}
-		c.locs[i] = loc
-		c.left--
-		if c.cursor == i {
-			c.cursor = (i + 1) % len(c.locs)
-		}
-		c.mu.Unlock()
+	}
+}
+
+// settle converts frame i, which the caller claimed (state 3), and records
+// the outcome.
+func (c *converter) settle(i int) error {
+	loc, err := c.convert(i)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		loc.state = 2
+	}
+	c.locs[i] = loc
+	c.left--
+	if c.cursor == i {
+		c.cursor = (i + 1) % len(c.locs)
+	}
+	c.settled.Broadcast()
+	return err
+}
+
+// prepare converts frame i now, in the caller, unless it is converted
+// already (or waits for the goroutine if it is converting it), and points
+// the goroutine at the frames after it. A reader calls it where playback
+// starts, so the first frame never waits for the goroutine to get there.
+func (c *converter) prepare(i int) {
+	c.mu.Lock()
+	for c.locs[i].state == 3 {
+		c.settled.Wait()
+	}
+	mine := c.locs[i].state == 0
+	if mine {
+		c.locs[i].state = 3
+	}
+	c.cursor = (i + 1) % len(c.locs)
+	c.mu.Unlock()
+	if mine {
+		c.settle(i)
 	}
 }
 

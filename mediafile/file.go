@@ -170,6 +170,17 @@ func (mf *File) Frame(i int) (jpeg, source []byte, err error) {
 	return conv, src, nil
 }
 
+// Prepare makes frame i ready now, converting it in the caller if the
+// converter has not, and has the converter go on from the next one: call
+// it where playback starts (PLAY, a seek) so the first frame is there at
+// once. Frames that need no conversion need no preparing.
+func (mf *File) Prepare(i int) {
+	if i < 0 || i >= mf.ix.Len() || mf.ix.Flags[i]&FlagConvert == 0 {
+		return
+	}
+	mf.conv.prepare(i)
+}
+
 // Close stops the converter and closes the file.
 func (mf *File) Close() error {
 	if mf.conv != nil {

@@ -139,7 +139,7 @@ func TestBadFiles(t *testing.T) {
 		"empty.mjpeg":  nil,
 		"random.mjpeg": bytes.Repeat([]byte{0x12, 0x34, 0x56, 0x78, 0x9a}, 1000),
 		"lab.mjpeg":    append([]byte("0x123"), frame(t, 16, 16, 1)...), // wrong length digit
-		"huge.mjpeg":   append([]byte("99999"), 0xFF, 0xD8, 0xFF),        // claims more than it has
+		"huge.mjpeg":   append([]byte("99999"), 0xFF, 0xD8, 0xFF),       // claims more than it has
 	}
 	for name, b := range cases {
 		p := filepath.Join(dir, name)

@@ -19,7 +19,7 @@ func benchSession(b *testing.B, cfg Config) (*Server, *Session) {
 	st := srv.cat.streams[PatternName]
 	ss := &Session{srv: srv, stream: st, ssrc: 1, d: standard}
 	ss.tr.rtpDst = netip.MustParseAddrPort(rtpc.LocalAddr().String())
-	ss.ensureScratch()
+	ss.ensureScratchFor(256)
 	go func() {
 		buf := make([]byte, 65536)
 		for {
@@ -33,11 +33,15 @@ func benchSession(b *testing.B, cfg Config) (*Server, *Session) {
 
 // packetsPerFrame is the mean packet count of the stream's frames.
 func packetsPerFrame(st *Stream) float64 {
+	ps := st.frames().(*patternStore)
 	n := 0
-	for _, p := range st.Packets {
-		n += len(p.Payloads)
+	k := st.frameCount()
+	for i := range k {
+		ps.prepare(i)
+		f, _ := ps.frame(i)
+		n += len(f.pk.Payloads)
 	}
-	return float64(n) / float64(len(st.Packets))
+	return float64(n) / float64(k)
 }
 
 // BenchmarkSendUDPFrame is the UDP send path per client-frame: per-client
@@ -55,7 +59,7 @@ func BenchmarkSendUDPFrame(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				srv.sendUDPFrame(ss, st.Packets[i%len(st.Packets)], uint32(i)*3000)
+				srv.sendUDPFrame(ss, patternFrame(srv, i%st.frameCount()).pk, uint32(i)*3000)
 				srv.flushUDP()
 				i++
 			}

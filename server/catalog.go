@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rtpstream/rtpstream/mjpeg"
 	"github.com/rtpstream/rtpstream/rtsp"
@@ -40,6 +41,10 @@ type catalog struct {
 	live map[string]*liveStream
 	// publish is Config.Publish: any other path may be published to.
 	publish bool
+	// open are the file streams opened so far (closed at Serve's end).
+	open []*Stream
+	// pattern renders the test pattern's frames (stopped at Serve's end).
+	pattern *patternStore
 }
 
 // mediaExt reports whether a file name has one of the served extensions.
@@ -117,101 +122,80 @@ func (m mediaFinder) find(dir string) ([][2]string, error) {
 	return out, nil
 }
 
-// loadCatalog renders the test pattern in its own goroutine while it loads
-// the media files one after another (mjpeg.Load already converts a file's
-// frames on all cores). A file that cannot be served is logged and left
-// out.
+// loadCatalog starts rendering the test pattern and lists the media
+// files, which are opened on first use (Server.openStream): start-up costs
+// the same whatever the library holds.
 func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
 	c := &catalog{streams: make(map[string]*Stream), live: make(map[string]*liveStream), publish: cfg.Publish}
-	var files [][2]string
 	if cfg.MediaDir != "" {
-		var err error
-		if files, err = findMedia(cfg.MediaDir, cfg.Logger); err != nil {
+		files, err := findMedia(cfg.MediaDir, cfg.Logger)
+		if err != nil {
 			return nil, err
 		}
-	}
-	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		perr error
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		v, err := mjpeg.PatternVideo(patternWidth, patternHeight, cfg.PatternFPS, cfg.PatternFrames, patternQuality)
-		if err == nil {
-			var st *Stream
-			st, err = newStream(PatternName, v, cfg.PatternFPS, cfg.MTU, true)
-			if err == nil {
-				mu.Lock()
-				c.streams[PatternName] = st
-				mu.Unlock()
+		for _, f := range files {
+			name, file := f[0], f[1]
+			if name == PatternName {
+				cfg.Logger.Warn("file hidden by the test pattern's path", "file", file, "stream", name)
+				continue
 			}
+			c.streams[name] = &Stream{Name: name, FPS: cfg.FPS, file: file, epoch: time.Now()}
 		}
-		if err != nil {
-			perr = fmt.Errorf("test pattern: %w", err)
-		}
-	}()
-	for _, f := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		name, file := f[0], f[1]
-		if name == PatternName {
-			cfg.Logger.Warn("file hidden by the test pattern's path", "file", file, "stream", name)
-			continue
-		}
-		// One file at a time: mjpeg.Load already converts on all cores.
-		st, err := loadFile(cfg, name, file)
-		if err != nil {
-			cfg.Logger.Warn("not serving file", "file", file, "err", err)
-			continue
-		}
-		mu.Lock()
-		c.streams[name] = st
-		mu.Unlock()
 	}
-	wg.Wait()
-	if perr != nil {
-		return nil, perr
+	p, err := mjpeg.NewPattern(patternWidth, patternHeight, cfg.PatternFPS, patternQuality, max(cfg.PatternFrames, 2))
+	if err != nil {
+		return nil, fmt.Errorf("test pattern: %w", err)
 	}
+	ps, err := newPatternStore(ctx, p, cfg.PatternFrames, cfg.MTU)
+	if err != nil {
+		return nil, err
+	}
+	st := &Stream{Name: PatternName, FPS: cfg.PatternFPS, Live: true, epoch: time.Now(), store: ps, width: patternWidth, height: patternHeight}
+	c.pattern = ps
+	c.streams[PatternName] = st
 	return c, ctx.Err()
 }
 
-func loadFile(cfg Config, name, file string) (*Stream, error) {
-	v, err := mjpeg.Load(file, mjpeg.LoadOptions{Logger: cfg.Logger.With("stream", name)})
-	if err != nil {
-		return nil, err
+// opened records a file stream that has opened its file, for closeFiles.
+func (c *catalog) opened(st *Stream) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.open = append(c.open, st)
+}
+
+// closeFiles closes every opened file stream's store (Serve's end).
+func (c *catalog) closeFiles() {
+	c.mu.Lock()
+	open := c.open
+	c.open = nil
+	c.mu.Unlock()
+	for _, st := range open {
+		st.store.close()
 	}
-	st, err := newStream(name, v, cfg.FPS, cfg.MTU, false)
-	if err != nil {
-		return nil, err
-	}
-	warnLabSizes(cfg.Logger, st)
-	return st, nil
+	c.pattern.close()
 }
 
 // warnLabSizes logs, once per stream, frames the lab's client cannot
 // receive whole (lab-dialect.md: it reads 20480 bytes per datagram, and a
 // UDP datagram carries at most 65507 bytes).
-func warnLabSizes(log *slog.Logger, st *Stream) {
+func warnLabSizes(log *slog.Logger, name string, lengths []uint32) {
 	var over20k, over64k, largest int
-	for _, f := range st.LabFrames {
-		largest = max(largest, len(f))
-		if len(f) > labRecvSize {
+	for _, l := range lengths {
+		n := int(l)
+		largest = max(largest, n)
+		if n > labRecvSize {
 			over20k++
 		}
-		if len(f)+12 > maxUDPPayload {
+		if n+12 > maxUDPPayload {
 			over64k++
 		}
 	}
 	if over20k > 0 {
 		log.Warn("frames too large for the lab client's 20480-byte reads (it truncates them)",
-			"stream", st.Name, "frames", over20k, "largest_bytes", largest)
+			"stream", name, "frames", over20k, "largest_bytes", largest)
 	}
 	if over64k > 0 {
 		log.Warn("frames too large for one UDP datagram: lab clients will not get them",
-			"stream", st.Name, "frames", over64k, "largest_bytes", largest)
+			"stream", name, "frames", over64k, "largest_bytes", largest)
 	}
 }
 

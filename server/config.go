@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/internal/fdlimit"
+	"github.com/rtpstream/rtpstream/mediafile"
 	"github.com/rtpstream/rtpstream/rtpjpeg"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
@@ -16,6 +17,18 @@ type Config struct {
 	// extension .mjpeg, .mjpg, .Mjpeg or .MJPEG) are served at /RELATIVE/PATH.
 	// Empty serves only the test pattern.
 	MediaDir string
+
+	// CacheDir keeps the frame indexes of media files and their converted
+	// frames between runs, so a file is indexed (one pass) and converted
+	// once, not at every start. Default mediafile.DefaultCacheDir
+	// ($XDG_CACHE_HOME/rtpstream); never the media folder, which may be
+	// read-only. "-" keeps nothing on disk between runs.
+	CacheDir string
+
+	// FrameCacheBytes bounds the memory holding media files' frames read
+	// from disk, packetized and shared by every session near the same
+	// position. Default DefaultFrameCacheBytes.
+	FrameCacheBytes int64
 
 	// FPS is the frame rate at which files are paced. Default 20, the lab's
 	// 50 ms between frames.
@@ -184,7 +197,20 @@ func defaultMaxConns(soft uint64, ok bool) int {
 	return max(64, int(soft)-DefaultFDHeadroom)
 }
 
+// DefaultFrameCacheBytes is the default Config.FrameCacheBytes (64 MiB:
+// about 2,000 frames of 640x480, over a minute of 30 fps video).
+const DefaultFrameCacheBytes = 64 << 20
+
 func (c Config) withDefaults() Config {
+	switch c.CacheDir {
+	case "":
+		c.CacheDir = mediafile.DefaultCacheDir()
+	case "-":
+		c.CacheDir = ""
+	}
+	if c.FrameCacheBytes <= 0 {
+		c.FrameCacheBytes = DefaultFrameCacheBytes
+	}
 	if c.FPS <= 0 {
 		c.FPS = 20
 	}

@@ -98,18 +98,21 @@ func (f *fileFeed) run(ctx context.Context) {
 		lf      liveFrame
 		readers []frameReader
 	)
-	n := int64(len(st.Frames))
+	store := st.frames()
+	n := int64(store.len())
 	for {
 		now := time.Now()
 		idx := int64(now.Sub(st.epoch)/period) % n
-		lf = liveFrame{jpeg: st.Frames[idx], pk: st.Packets[idx], arrival: now}
-		f.mu.Lock()
-		readers = append(readers[:0], f.readers...)
-		f.mu.Unlock()
-		for _, r := range readers {
-			r.deliver(&lf, now)
+		if sf, err := store.frame(int(idx)); err == nil {
+			lf = liveFrame{jpeg: sf.jpeg, pk: sf.pk, arrival: now}
+			f.mu.Lock()
+			readers = append(readers[:0], f.readers...)
+			f.mu.Unlock()
+			for _, r := range readers {
+				r.deliver(&lf, now)
+			}
+			clear(readers)
 		}
-		clear(readers)
 		select {
 		case <-ctx.Done():
 			return

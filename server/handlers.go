@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -153,6 +155,11 @@ func (c *conn) resolve(raw string) (target, int) {
 		}
 		t.track = false
 	}
+	if err := c.srv.openStream(st); err != nil {
+		// A file that turns out not to be playable (logged once) is
+		// not a stream.
+		return target{}, rtsp.StatusNotFound
+	}
 	t.stream = st
 	t.base = base + (&url.URL{Path: st.Name}).EscapedPath() + "/"
 	return t, 0
@@ -251,18 +258,30 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 	if ls := ss.stream.live; ls != nil {
 		return c.playLive(req, ss, ls)
 	}
-	if rng != nil && !rng.Now {
-		if rng.Start < 0 || !ss.stream.Live && rng.Start > ss.stream.Duration() {
-			resp := c.reply(req, rtsp.StatusInvalidRange)
-			return resp, nil
+	scale, speed, why := playPace(req, ss.stream)
+	if why != "" {
+		return c.refuse(req, rtsp.StatusHeaderFieldNotValidForResource, why), nil
+	}
+	st := ss.stream
+	seek := rng != nil && !rng.Now && !st.Live
+	if seek {
+		if rng.Start < 0 || rng.Start > st.Duration() {
+			return c.reply(req, rtsp.StatusInvalidRange), nil
 		}
-		if !ss.stream.Live {
-			ss.seek(rng.Start)
+		ss.seek(rng.Start)
+		// An end at or past the file's end is the whole file, which
+		// loops as configured: GStreamer asks for npt=0-DURATION (the
+		// SDP's range) on every PLAY.
+		ss.hasEnd = rng.HasEnd && rng.End < st.Duration()-1e-6
+		if ss.hasEnd {
+			// The last frame sent is the one shown at End (frame
+			// times are k/FPS), the file's last at most.
+			ss.endPos = min(int64(math.Floor(rng.End*st.FPS+1e-9)), int64(st.frameCount())-1)
 		}
 	}
 	wasPlaying := ss.state == statePlaying
-	if wasPlaying && (rng == nil || rng.Now) {
-		// Already playing and no seek: nothing changes.
+	if wasPlaying && !seek && scale == ss.scale && speed == ss.speed {
+		// Already playing, no seek and the same pace: nothing changes.
 		return c.playResponse(req, ss), nil
 	}
 	ss.state = statePlaying
@@ -271,13 +290,58 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 	// a stream is due at the same instants and one scheduler wake-up sends
 	// to all of them. The clock's last tick is already due: the first frame
 	// goes out at once, the rest on the clock, none of them late.
-	start := ss.stream.lastTick(now)
+	start := st.lastTick(now)
 	ss.playStart, ss.playPos = start, ss.pos
-	ss.ensureScratch()
+	ss.setPace(scale, speed)
+	ss.tsPlay, ss.sent = ss.rtpTime(ss.pos), 0
+	if n := int64(st.frameCount()); n > 0 {
+		st.frames().prepare(int((ss.pos%n + n) % n))
+	}
 	gen := ss.gen
 	resp := c.playResponse(req, ss)
-	c.srv.log.Info("play", "session", ss.id, "stream", ss.stream.Name, "remote", c.remote, "npt", ss.npt(ss.pos), "tcp", ss.tr.tcp, "dialect", ss.d.name)
+	if req.Header.Get("Scale") != "" {
+		resp.Header.Set("Scale", strconv.FormatFloat(ss.scale, 'f', -1, 64))
+	}
+	if req.Header.Get("Speed") != "" {
+		resp.Header.Set("Speed", strconv.FormatFloat(ss.speed, 'f', -1, 64))
+	}
+	c.srv.log.Info("play", "session", ss.id, "stream", st.Name, "remote", c.remote, "npt", ss.npt(ss.pos), "scale", ss.scale, "speed", ss.speed, "tcp", ss.tr.tcp, "dialect", ss.d.name)
 	return resp, func() { c.srv.sched.add(ss, gen, start) }
+}
+
+// Scale and Speed limits: beyond them a PLAY gets 456.
+const (
+	maxScale = 32
+	minScale = 1.0 / 32
+)
+
+// playPace reads a PLAY's Scale (RFC 2326 12.34) and Speed (12.35): 1 when
+// absent, and always 1 for streams that have no position of their own (the
+// test pattern's shared clock). why says what is wrong with a bad value.
+func playPace(req *rtsp.Request, st *Stream) (scale, speed float64, why string) {
+	scale, speed = 1, 1
+	parse := func(name string, allowNeg bool) (float64, string) {
+		v := req.Header.Get(name)
+		if v == "" {
+			return 1, ""
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		a := math.Abs(f)
+		if err != nil || a < minScale || a > maxScale || f < 0 && !allowNeg || f != f {
+			return 0, fmt.Sprintf("%s %q: want a number whose size is between 1/32 and 32", name, v)
+		}
+		return f, ""
+	}
+	if scale, why = parse("Scale", true); why != "" {
+		return 0, 0, why
+	}
+	if speed, why = parse("Speed", false); why != "" {
+		return 0, 0, why
+	}
+	if st.Live {
+		return 1, 1, ""
+	}
+	return scale, speed, ""
 }
 
 // playResponse carries Range and RTP-Info (RFC 2326 12.29, 12.33). Called
@@ -289,7 +353,11 @@ func (c *conn) playResponse(req *rtsp.Request, ss *Session) *rtsp.Response {
 		return resp
 	}
 	r := rtsp.Range{Start: ss.npt(ss.pos)}
-	if !ss.stream.Live && c.srv.cfg.NoLoop {
+	switch {
+	case ss.stream.Live:
+	case ss.hasEnd:
+		r.End, r.HasEnd = ss.npt(ss.endPos), true
+	case c.srv.cfg.NoLoop && ss.step > 0:
 		r.End, r.HasEnd = ss.stream.Duration(), true
 	}
 	if ss.stream.Live {

@@ -32,6 +32,9 @@ func startServer(t testing.TB, cfg Config) (*Server, string) {
 	if cfg.PatternFrames == 0 {
 		cfg.PatternFrames = 30
 	}
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = t.TempDir()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := New(ctx, cfg)
 	if err != nil {
@@ -42,6 +45,7 @@ func startServer(t testing.TB, cfg Config) (*Server, string) {
 		cancel()
 		t.Fatalf("Listen: %v", err)
 	}
+	<-srv.Ready() // tests count frames: every pattern frame is there
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	t.Cleanup(func() {
@@ -83,6 +87,18 @@ func listeningServer(t testing.TB, cfg Config) *Server {
 		srv.udp.close()
 	})
 	return srv
+}
+
+// patternFrame is frame i of the test pattern, rendered now if the
+// background workers have not got to it.
+func patternFrame(srv *Server, i int) *storedFrame {
+	st := srv.cat.streams[PatternName]
+	st.frames().prepare(i)
+	f, err := st.frames().frame(i)
+	if err != nil {
+		panic(err) // prepare rendered it
+	}
+	return f
 }
 
 // ctl is a raw RTSP control connection for tests.

@@ -146,6 +146,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.httpAuthorized(w, r, st) {
 		return
 	}
+	if err := s.openStream(st); err != nil {
+		http.NotFound(w, r) // not a playable file (logged once)
+		return
+	}
 	if snapshot {
 		s.serveSnapshot(w, r, st)
 		return
@@ -374,13 +378,13 @@ func (s *Server) snapshot(r *http.Request, st *Stream) ([]byte, int, string) {
 		}
 		return nil, http.StatusServiceUnavailable, "no frame from " + st.Name + " yet"
 	}
-	n := len(st.Frames)
+	store := st.frames()
+	n := store.len()
+	idx := 0
 	if st.Live {
 		period := time.Duration(float64(time.Second) / st.FPS)
-		return st.Frames[int(time.Since(st.epoch)/period)%n], http.StatusOK, ""
-	}
-	idx := 0
-	if q := r.URL.Query().Get("t"); q != "" {
+		idx = int(time.Since(st.epoch)/period) % n
+	} else if q := r.URL.Query().Get("t"); q != "" {
 		sec, err := strconv.ParseFloat(q, 64)
 		if err != nil || sec < 0 || sec != sec {
 			return nil, http.StatusBadRequest, "t: want seconds >= 0"
@@ -390,7 +394,14 @@ func (s *Server) snapshot(r *http.Request, st *Stream) ([]byte, int, string) {
 		}
 		idx = min(int(sec*st.FPS), n-1)
 	}
-	return st.Frames[idx], http.StatusOK, ""
+	// The frame itself, or the next one that can be sent (a frame still
+	// converting, or unreadable, is skipped as playback skips it).
+	for k := range min(n, 2*prefetchAhead) {
+		if f, err := store.frame((idx + k) % n); err == nil {
+			return f.jpeg, http.StatusOK, ""
+		}
+	}
+	return nil, http.StatusServiceUnavailable, "no frame of " + st.Name + " is ready yet"
 }
 
 // httpPeer is the address of an HTTP request's peer (the zero Addr when

@@ -33,7 +33,9 @@ func liveReaderOn(t *testing.T, srv *Server) (*Server, *liveStream, *Session, *n
 }
 
 // testFrames are two distinct RFC 2435-carriable JPEGs.
-func testFrames(srv *Server) [][]byte { return srv.cat.streams[PatternName].Frames[:2] }
+func testFrames(srv *Server) [][]byte {
+	return [][]byte{patternFrame(srv, 0).jpeg, patternFrame(srv, 1).jpeg}
+}
 
 // TestLiveBurstOneWakeup: two frames of one stream handed to the scheduler
 // in the same wake-up reach a reader with their own sequence numbers (a

@@ -299,7 +299,7 @@ func TestSendUDPFrameAllocs(t *testing.T) {
 	st := srv.cat.streams[PatternName]
 	ss := &Session{srv: srv, stream: st, ssrc: 1, d: standard}
 	ss.tr.rtpDst = netip.MustParseAddrPort(rtpc.LocalAddr().String())
-	ss.ensureScratch()
+	ss.ensureScratchFor(len(patternFrame(srv, 0).pk.Payloads))
 	go func() { // drain, without allocating (AllocsPerRun counts every goroutine)
 		buf := make([]byte, 65536)
 		for {
@@ -311,7 +311,7 @@ func TestSendUDPFrameAllocs(t *testing.T) {
 	// The scheduler goroutine owns udp.batch; this test is its only user
 	// since no session plays.
 	allocs := testing.AllocsPerRun(200, func() {
-		srv.sendUDPFrame(ss, st.Packets[0], 1234)
+		srv.sendUDPFrame(ss, patternFrame(srv, 0).pk, 1234)
 		srv.flushUDP()
 	})
 	if allocs != 0 {

@@ -81,7 +81,7 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("Content-Type = %q", got)
 	}
 	body := string(resp.Body)
-	for _, want := range []string{"v=0\r\n", "m=video 0 RTP/AVP 26\r\n", "a=rtpmap:26 JPEG/90000\r\n", "a=control:stream=0\r\n", "a=control:*\r\n", "a=range:npt=now-\r\n"} {
+	for _, want := range []string{"v=0\r\n", "m=video 0 RTP/AVP 26\r\n", "a=rtpmap:26 JPEG/90000\r\n", "a=control:stream=0\r\n", "a=control:*\r\n", "a=range:npt=0-\r\n"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("SDP lacks %q:\n%s", want, body)
 		}

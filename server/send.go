@@ -31,27 +31,43 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	st := ss.stream
-	period := ss.period()
-	due := ss.dueOf(ss.pos)
-	if behind := now.Sub(due); behind > period {
+	slot := ss.slot
+	if behind := now.Sub(ss.dueOf(ss.sent)); behind > slot {
 		ss.framesLate++
 		if behind > skipAfter {
-			ss.pos += int64(behind / period)
+			skip := int64(behind / slot)
+			ss.sent += skip
+			ss.pos += skip * ss.step
 		}
 	}
-	n := int64(len(st.Frames))
-	if ss.pos >= n && s.cfg.NoLoop && !st.Live {
+	store := st.frames()
+	n := int64(store.len())
+	pastEnd := ss.hasEnd && (ss.step > 0 && ss.pos > ss.endPos || ss.step < 0 && ss.pos < ss.endPos)
+	if pastEnd || !st.Live && s.cfg.NoLoop && (ss.pos >= n || ss.pos < 0) {
 		ss.state = stateReady
 		ss.gen++
+		ss.hasEnd = false
 		if ss.d.rtcp {
 			s.sendBye(ss, "end of stream")
 		}
 		return time.Time{}, false
 	}
-	idx := int(ss.pos % n)
-	s.sendFrame(ss, st.Packets[idx], st.LabFrames[idx], ss.rtpTime(ss.pos), now)
-	ss.pos++
-	return ss.dueOf(ss.pos), true
+	idx := ss.pos % n
+	if idx < 0 {
+		idx += n
+	}
+	f, err := store.frame(int(idx))
+	if err != nil {
+		// Not read or converted in time, or unreadable: skipped, never
+		// waited for (the stream's clock goes on).
+		ss.framesSkipped++
+	} else {
+		ss.ensureScratchFor(len(f.pk.Payloads))
+		s.sendFrame(ss, f.pk, f.lab, ss.tsPlay+uint32(ss.sent)*ss.slotTicks, now)
+	}
+	ss.pos += ss.step
+	ss.sent++
+	return ss.dueOf(ss.sent), true
 }
 
 // deliverLive sends a live frame to every playing reader of its stream, on

@@ -30,12 +30,17 @@ var ErrServerClosed = errors.New("server closed")
 // Server serves the streams of a catalog over RTSP. Create it with New,
 // bind with Listen, run with Serve.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	cat   *catalog
-	sched *scheduler
-	udp   *udpPair
-	ln    net.Listener
+	// ctx is New's context: media files' background goroutines (reading
+	// ahead, converting) end with it, or when Serve returns.
+	ctx context.Context
+	cfg Config
+	// frames caches media files' frames (framestore.go).
+	frames *frameCache
+	log    *slog.Logger
+	cat    *catalog
+	sched  *scheduler
+	udp    *udpPair
+	ln     net.Listener
 	// authLimit slows down addresses giving wrong credentials (authlimit.go).
 	authLimit *authLimiter
 
@@ -79,8 +84,8 @@ type Server struct {
 	closed  bool
 }
 
-// New loads the test pattern and the media folder's files (transcoding
-// frames RFC 2435 cannot carry) and returns a server ready to Listen.
+// New renders the test pattern and lists the media folder's files (opened
+// on first use) and returns a server ready to Listen.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	cat, err := loadCatalog(ctx, cfg)
@@ -88,6 +93,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
+		ctx:      ctx,
+		frames:   newFrameCache(cfg.FrameCacheBytes),
 		cfg:      cfg,
 		started:  time.Now(),
 		log:      cfg.Logger,
@@ -105,6 +112,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	return s, nil
 }
+
+// Ready is closed when the test pattern's frames are all rendered (in
+// the background from New on; until then a frame not rendered yet is
+// skipped). Benchmarks and tests that count frames wait for it.
+func (s *Server) Ready() <-chan struct{} { return s.cat.pattern.rendered }
 
 // Streams lists the served stream paths ("/test", "/movie.Mjpeg", ...).
 func (s *Server) Streams() []string { return s.cat.names() }
@@ -189,6 +201,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.shutdown()
 	wg.Wait()
 	s.bg.Wait()
+	s.cat.closeFiles()
 	if errors.Is(err, ErrServerClosed) {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/rtcp"
+	"github.com/rtpstream/rtpstream/rtpjpeg"
 )
 
 // sessionState is the server side of the RFC 2326 A.2 state machine (Init is
@@ -84,6 +85,21 @@ type Session struct {
 	// playStart and playPos anchor the pacing timeline of the current PLAY.
 	playStart time.Time
 	playPos   int64
+	// The current PLAY's pace (RFC 2326 12.34 Scale, 12.35 Speed): pos
+	// moves by step frames per frame sent (negative: backwards), one every
+	// slot, whose RTP timestamps are slotTicks apart from tsPlay on; sent
+	// counts the frames (slots) since PLAY.
+	step      int64
+	slot      time.Duration
+	slotTicks uint32
+	tsPlay    uint32
+	sent      int64
+	// scale and speed are the values in use (1 unless a PLAY asked).
+	scale, speed float64
+	// endPos is the last position of a PLAY's Range end (hasEnd): the
+	// session goes back to Ready with an RTCP BYE after it.
+	endPos int64
+	hasEnd bool
 
 	// Sender statistics (RFC 3550 6.4.1).
 	packetsSent, octetsSent uint32
@@ -93,6 +109,9 @@ type Session struct {
 	// dropped and counted in framesDropped).
 	framesOffered uint64
 	framesDropped uint64
+	// framesSkipped counts file frames not sent because they were not
+	// ready (still converting) or could not be read.
+	framesSkipped uint64
 	droppedLogged bool
 
 	// lastRR is the latest reception report the client sent about us.
@@ -136,13 +155,38 @@ func (s *Session) seek(npt float64) {
 	s.pos = int64(math.Floor(npt*s.stream.FPS + 1e-9))
 }
 
-// dueOf is when frame position pos is to be sent in the current PLAY.
-func (s *Session) dueOf(pos int64) time.Time {
-	return s.playStart.Add(time.Duration(pos-s.playPos) * s.period())
+// dueOf is when the k-th frame of the current PLAY is to be sent.
+func (s *Session) dueOf(k int64) time.Time {
+	return s.playStart.Add(time.Duration(k) * s.slot)
 }
 
-// ensureScratch sizes the header scratch for the stream's largest frame.
-func (s *Session) ensureScratch() { s.ensureScratchFor(s.stream.maxPackets) }
+// setPace sets the current PLAY's step, slot and timestamp step for the
+// given scale and speed (both already validated), and returns the scale
+// actually used: |scale| >= 1 sends every round(|scale|)-th frame at the
+// normal rate (timestamps at the normal rate: a client plays it back in
+// 1/|scale| of the time), |scale| < 1 sends every frame more slowly (the
+// timestamps follow the wall clock); speed delivers faster or slower
+// without changing the timestamps (RFC 2326 12.35).
+func (s *Session) setPace(scale, speed float64) float64 {
+	period := s.period()
+	abs := math.Abs(scale)
+	s.step, s.slot = 1, period
+	used := 1.0
+	if abs >= 1 {
+		s.step = int64(math.Round(abs))
+		used = float64(s.step)
+	} else {
+		s.slot = time.Duration(float64(period) / abs)
+		used = abs
+	}
+	if scale < 0 {
+		s.step, used = -s.step, -used
+	}
+	s.slotTicks = uint32(math.Round(s.slot.Seconds() * rtpjpeg.ClockRate))
+	s.slot = time.Duration(float64(s.slot) / speed)
+	s.scale, s.speed = used, speed
+	return used
+}
 
 // ensureScratchFor sizes the header scratch for a frame of n packets (live
 // frames vary: it grows, by at least twice, and never shrinks, so a steady

@@ -111,9 +111,13 @@ func (s *Server) Status() Status {
 		case st.live != nil:
 			st.live.status(&ss)
 		case st.Live:
-			ss.Kind, ss.State, ss.Width, ss.Height, ss.FPS = "pattern", "ready", st.Width, st.Height, st.FPS
+			ss.Kind, ss.State, ss.FPS = "pattern", "ready", st.FPS
+			ss.Width, ss.Height = st.size()
 		default:
-			ss.Kind, ss.State, ss.Width, ss.Height, ss.FPS = "file", "ready", st.Width, st.Height, st.FPS
+			// A file not opened yet shows 0x0: opening it to fill
+			// a status page would index the whole library.
+			ss.Kind, ss.State, ss.FPS = "file", "ready", st.FPS
+			ss.Width, ss.Height = st.size()
 		}
 		out.Streams = append(out.Streams, ss)
 	}

@@ -1,43 +1,46 @@
 package server
 
 import (
-	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
-	"github.com/rtpstream/rtpstream/mjpeg"
 	"github.com/rtpstream/rtpstream/rtpjpeg"
 	"github.com/rtpstream/rtpstream/sdp"
 )
 
-// Stream is one video served at a path: its frames, read and packetized
-// once, shared by every session that plays it.
+// Stream is one video served at a path. Files are opened on first use
+// (DESCRIBE, SETUP, an HTTP viewer): their frames come from disk through
+// the server's frame cache, shared by every session near the same position.
+// The test pattern's frames are rendered at start and kept in memory. Live
+// paths get their frames from the hub (live).
 type Stream struct {
 	// Name is the path the stream is served at, starting with '/'.
 	Name string
-	// Frames are the whole JPEG frames, all carriable by RFC 2435.
-	Frames [][]byte
-	// LabFrames are the frames as read from the file, before any
-	// transcoding: lab clients get whole JPEGs, which need no RFC 2435
-	// compatibility, and they truncate frames over 20480 bytes, which
-	// re-encoded frames exceed more often (mjpeg.Video.Source).
-	LabFrames [][]byte
-	// Packets are the RFC 2435 payloads of each frame for the server's MTU.
-	Packets []*rtpjpeg.Packetized
 	// FPS is the pacing rate.
 	FPS float64
-	// Width and Height are the picture size of the first frame.
-	Width, Height int
-	// Live marks the test pattern, described with an open range (npt=now-).
+	// Live marks the test pattern, described with an open range (npt=0-,
+	// as its PLAY answers).
 	Live bool
 	// live is the hub side of a live path (nil for files and the test
 	// pattern): its frames arrive from a publisher or a relay instead.
 	live *liveStream
-	// maxPackets is the most RTP packets any frame needs.
-	maxPackets int
 	// epoch anchors the stream's frame clock (see lastTick).
 	epoch time.Time
+	// file is the media file (or folder of JPEGs) of a file stream; ""
+	// for the pattern and live paths.
+	file string
+
+	// mu guards the fields below. store is written once, by the first
+	// open, and only read after; sessions reach the scheduler after their
+	// SETUP opened the stream, so the scheduler reads it without mu.
+	mu      sync.Mutex
+	store   frameStore
+	openErr error
+	// width and height are the first frame's picture size (0 until the
+	// stream is opened).
+	width, height int
 }
 
 // lastTick is the last instant of the stream's frame clock (epoch + k
@@ -50,29 +53,27 @@ func (st *Stream) lastTick(t time.Time) time.Time {
 	return st.epoch.Add(t.Sub(st.epoch) / period * period)
 }
 
-func newStream(name string, v *mjpeg.Video, fps float64, mtu int, live bool) (*Stream, error) {
-	frames := v.Frames
-	if len(frames) == 0 {
-		return nil, fmt.Errorf("stream %s: no frames", name)
+// size is the picture size, 0x0 for a file not opened yet.
+func (st *Stream) size() (int, int) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.width, st.height
+}
+
+// frames is the stream's frame store; nil before open (and for live
+// paths).
+func (st *Stream) frames() frameStore { return st.store }
+
+// frameCount is the number of frames of an opened stream.
+func (st *Stream) frameCount() int {
+	if st.store == nil {
+		return 0
 	}
-	st := &Stream{Name: name, Frames: frames, LabFrames: v.Source, FPS: fps, Width: v.Width, Height: v.Height, Live: live, epoch: time.Now()}
-	if len(st.LabFrames) != len(frames) {
-		st.LabFrames = frames
-	}
-	st.Packets = make([]*rtpjpeg.Packetized, len(frames))
-	for i, f := range frames {
-		p, err := rtpjpeg.Packetize(f, mtu)
-		if err != nil {
-			return nil, fmt.Errorf("stream %s: frame %d: %w", name, i+1, err)
-		}
-		st.Packets[i] = p
-		st.maxPackets = max(st.maxPackets, len(p.Payloads))
-	}
-	return st, nil
+	return st.store.len()
 }
 
 // Duration is the playing time of one pass through the frames, in seconds.
-func (st *Stream) Duration() float64 { return float64(len(st.Frames)) / st.FPS }
+func (st *Stream) Duration() float64 { return float64(st.frameCount()) / st.FPS }
 
 // frameTicks is the RTP timestamp step between frames at 90 kHz.
 func (st *Stream) frameTicks() uint32 { return uint32(math.Round(rtpjpeg.ClockRate / st.FPS)) }
@@ -81,7 +82,8 @@ func (st *Stream) frameTicks() uint32 { return uint32(math.Round(rtpjpeg.ClockRa
 func (st *Stream) SDP(origin string) []byte {
 	rng := "npt=0-" + strconv.FormatFloat(st.Duration(), 'f', 3, 64)
 	if st.Live {
-		rng = "npt=now-"
+		// Open-ended from 0, what PLAY answers too (npt=0.000-).
+		rng = "npt=0-"
 	}
 	s := &sdp.Session{
 		Origin:   origin,

@@ -10,7 +10,6 @@ import (
 
 	"github.com/rtpstream/rtpstream/internal/udpbatch"
 	"github.com/rtpstream/rtpstream/rtcp"
-	"github.com/rtpstream/rtpstream/rtpjpeg"
 )
 
 const (
@@ -174,11 +173,15 @@ func (s *Server) sendRTCP(ss *Session, pkts ...rtcp.Packet) {
 // senderReport builds the session's SR (RFC 3550 6.4.1) with SDES CNAME.
 func (s *Server) senderReport(ss *Session, now time.Time) []rtcp.Packet {
 	// The RTP time of "now" on the session's timeline.
+	// The timestamps advance slotTicks per slot of the current PLAY.
 	elapsed := now.Sub(ss.playStart).Seconds()
-	if ss.state != statePlaying {
+	if ss.state != statePlaying || ss.slot <= 0 {
 		elapsed = 0
 	}
-	rtpNow := ss.rtpTime(ss.playPos) + uint32(elapsed*rtpjpeg.ClockRate)
+	rtpNow := ss.tsPlay
+	if elapsed > 0 {
+		rtpNow += uint32(elapsed / ss.slot.Seconds() * float64(ss.slotTicks))
+	}
 	if ls := ss.stream.live; ls != nil {
 		rtpNow = ss.tsBase + ls.nowTS(now)
 	}

@@ -65,6 +65,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		pubUser    = fs.String("publish-user", "", "require this user name of publishers (Digest; Basic too with --auth basic,digest)")
 		pubPass    = fs.String("publish-pass", "", "password for --publish-user (prefer --publish-pass-file or $"+envPublishPass+")")
 		pubPassF   = fs.String("publish-pass-file", "", "read the password for --publish-user from the first line of `file`")
+		cacheDir   = fs.String("cache-dir", "", "`folder` keeping media files' frame indexes and converted frames between runs (default $XDG_CACHE_HOME/rtpstream; - keeps none)")
+		frameCache = fs.Int("frame-cache", 64, "`MiB` of memory for media files' frames read from disk, shared by all sessions")
 		confFile   = fs.String("config", "", "YAML `file` declaring paths and settings (docs/rtpstream.example.yaml); SIGHUP re-reads it")
 		relays     relayFlags
 	)
@@ -157,6 +159,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		MediaDir: *media, FPS: *fps, MTU: *mtu, SessionTimeout: *timeout, ReadTimeout: *readTO,
 		MaxConns: *maxConns, MaxConnsPerAddr: *maxPerAddr, NoLoop: *noLoop, DisableGSO: *noGSO, Logger: log,
 		PatternFrames: hooks.patternFrames, AuthSchemes: authSchemes,
+		CacheDir: *cacheDir, FrameCacheBytes: int64(*frameCache) << 20,
+	}
+	if *frameCache < 1 {
+		return fmt.Errorf("--frame-cache %d: want at least 1 MiB", *frameCache)
 	}
 	if *user != "" {
 		cfg.Credentials = &rtsp.Credentials{Username: *user, Password: *pass}

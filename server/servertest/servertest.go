@@ -30,6 +30,8 @@ func Start(tb testing.TB, cfg server.Config) *server.Server {
 		cancel()
 		tb.Fatalf("start server: %v", err)
 	}
+	// Tests count frames: start with every pattern frame rendered.
+	<-srv.Ready()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	tb.Cleanup(func() {

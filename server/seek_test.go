@@ -1,0 +1,218 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtpstream/rtpstream/internal/testenv"
+	"github.com/rtpstream/rtpstream/mjpeg"
+	"github.com/rtpstream/rtpstream/rtcp"
+	"github.com/rtpstream/rtpstream/rtsp"
+)
+
+// numberedMJPEG returns a raw MJPEG of n 64x48 frames, each carrying its
+// index in three flat 16x16 blocks (base 8, levels k*32+16), which survive
+// JPEG coding: frameNumber reads it back.
+func numberedMJPEG(t testing.TB, n int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	for i := range n {
+		img := image.NewGray(image.Rect(0, 0, 64, 48))
+		for b := range 3 {
+			level := uint8((i>>(3*(2-b)))&7*32 + 16)
+			for y := range 16 {
+				for x := range 16 {
+					img.SetGray(b*16+x, y, color.Gray{level})
+				}
+			}
+		}
+		// Gray frames are 4:0:0, which RFC 2435 cannot carry: encode
+		// as YCbCr 4:2:0 instead.
+		rgba := image.NewRGBA(img.Rect)
+		for y := range 48 {
+			for x := range 64 {
+				rgba.Set(x, y, img.At(x, y))
+			}
+		}
+		if err := jpeg.Encode(&out, rgba, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.Bytes()
+}
+
+// frameNumber reads the index numberedMJPEG put in a frame.
+func frameNumber(t testing.TB, b []byte) int {
+	t.Helper()
+	img, err := jpeg.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("frame does not decode: %v", err)
+	}
+	n := 0
+	for blk := range 3 {
+		r, _, _, _ := img.At(blk*16+8, 8).RGBA()
+		n = n*8 + int(r>>8)/32
+	}
+	return n
+}
+
+// playTCP plays path over interleaved TCP with the extra PLAY headers and
+// returns the PLAY response, the frames' numbers and RTP timestamps until
+// an RTCP BYE (or max frames, or the timeout), and whether BYE came.
+func playTCP(t *testing.T, addr, path string, max int, headers ...string) (*rtsp.Response, []int, []uint32, bool) {
+	t.Helper()
+	c := dialCtl(t, addr)
+	resp := c.do("SETUP", c.url(path+"/stream=0"), "Transport: RTP/AVP/TCP;unicast;interleaved=0-1")
+	wantStatus(t, "SETUP", resp, 200)
+	sess := "Session: " + sessionOf(t, resp)
+	resp = c.do("PLAY", c.url(path+"/"), append([]string{sess}, headers...)...)
+	if resp.StatusCode != 200 {
+		return resp, nil, nil, false
+	}
+	var (
+		col  collector
+		nums []int
+		ts   []uint32
+	)
+	_ = c.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for len(nums) < max {
+		m, err := c.r.Read()
+		if err != nil {
+			t.Fatalf("read: %v (after %d frames)", err, len(nums))
+		}
+		f, ok := m.(*rtsp.Frame)
+		if !ok {
+			t.Fatalf("unexpected %T while playing", m)
+		}
+		if f.Channel == 1 {
+			pkts, err := rtcp.Unmarshal(f.Payload)
+			if err != nil {
+				t.Fatalf("bad RTCP: %v", err)
+			}
+			for _, p := range pkts {
+				if _, ok := p.(*rtcp.Goodbye); ok {
+					return resp, nums, ts, true
+				}
+			}
+			continue
+		}
+		before := len(col.frames)
+		col.push(t, f.Payload)
+		if len(col.frames) > before {
+			last := col.frames[len(col.frames)-1]
+			nums = append(nums, frameNumber(t, last.jpeg))
+			ts = append(ts, last.ts)
+		}
+	}
+	return resp, nums, ts, false
+}
+
+// seekServer serves a 400-frame numbered file at 30 fps.
+func seekServer(t *testing.T, cfg Config, frames int) string {
+	media := t.TempDir()
+	writeFile(t, media+"/clip.mjpeg", numberedMJPEG(t, frames))
+	cfg.MediaDir, cfg.FPS = media, 30
+	_, addr := startServer(t, cfg)
+	return addr
+}
+
+// TestPlayRangeSpan: PLAY with Range: npt=10-12 at 30 fps sends frames 300
+// through 360, then RTCP BYE (RFC 2326 12.29: the end is honoured).
+func TestPlayRangeSpan(t *testing.T) {
+	addr := seekServer(t, Config{}, 400)
+	resp, nums, ts, bye := playTCP(t, addr, "/clip.mjpeg", 200, "Range: npt=10-12")
+	wantStatus(t, "PLAY", resp, 200)
+	if r := resp.Header.Get("Range"); r != "npt=10.000-12.000" {
+		t.Errorf("Range %q, want npt=10.000-12.000", r)
+	}
+	if !bye {
+		t.Fatalf("no BYE after %d frames (%v...)", len(nums), nums[:min(5, len(nums))])
+	}
+	if len(nums) != 61 || nums[0] != 300 || nums[len(nums)-1] != 360 {
+		t.Fatalf("got %d frames from %d to %d, want 61 from 300 to 360", len(nums), nums[0], nums[len(nums)-1])
+	}
+	for i := 1; i < len(nums); i++ {
+		if nums[i] != nums[i-1]+1 || ts[i]-ts[i-1] != 3000 {
+			t.Fatalf("frame %d: number %d after %d, timestamp step %d", i, nums[i], nums[i-1], ts[i]-ts[i-1])
+		}
+	}
+}
+
+// TestScale: Scale 2 sends every second frame at the normal rate, Scale -1
+// plays backwards with increasing timestamps, Scale 0.5 halves the rate;
+// each answered with the Scale used (RFC 2326 12.34).
+func TestScale(t *testing.T) {
+	addr := seekServer(t, Config{NoLoop: true}, 60)
+	for _, tc := range []struct {
+		scale, rng  string
+		first, step int
+		tsStep      uint32
+		frames      int
+	}{
+		{"2", "npt=0-", 0, 2, 3000, 30},
+		{"-1", "npt=1-", 30, -1, 3000, 31},
+		{"0.5", "npt=1.5-", 45, 1, 6000, 15},
+	} {
+		resp, nums, ts, bye := playTCP(t, addr, "/clip.mjpeg", 100, "Scale: "+tc.scale, "Range: "+tc.rng)
+		wantStatus(t, "PLAY Scale "+tc.scale, resp, 200)
+		if got := resp.Header.Get("Scale"); got != tc.scale {
+			t.Errorf("Scale %s answered %q", tc.scale, got)
+		}
+		if !bye || len(nums) != tc.frames || nums[0] != tc.first {
+			t.Fatalf("Scale %s: %d frames from %v, BYE %v; want %d from %d", tc.scale, len(nums), nums[:min(3, len(nums))], bye, tc.frames, tc.first)
+		}
+		for i := 1; i < len(nums); i++ {
+			if nums[i]-nums[i-1] != tc.step || ts[i]-ts[i-1] != tc.tsStep {
+				t.Fatalf("Scale %s, frame %d: number %d after %d, timestamp step %d", tc.scale, i, nums[i], nums[i-1], ts[i]-ts[i-1])
+			}
+		}
+	}
+	for _, bad := range []string{"abc", "0", "100", "-0.001"} {
+		resp, _, _, _ := playTCP(t, addr, "/clip.mjpeg", 1, "Scale: "+bad)
+		wantStatus(t, "PLAY Scale "+bad, resp, rtsp.StatusHeaderFieldNotValidForResource)
+	}
+}
+
+// TestFFmpegSeek: ffmpeg -ss 10 (PLAY with Range: npt=10-) gets frame 300
+// of a 30 fps file first.
+func TestFFmpegSeek(t *testing.T) {
+	ffmpeg := testenv.LookPeer(t, "ffmpeg")
+	addr := seekServer(t, Config{}, 400)
+	out := filepath.Join(t.TempDir(), "out.mjpeg")
+	cmd := exec.Command(ffmpeg, "-hide_banner", "-loglevel", "error", "-rtsp_transport", "tcp", "-ss", "10",
+		"-i", "rtsp://"+addr+"/clip.mjpeg", "-frames:v", "5", "-c:v", "copy", "-f", "mjpeg", "-y", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := mjpeg.NewReader(bytes.NewReader(b), mjpeg.ReaderOptions{})
+	if err != nil {
+		t.Fatalf("ffmpeg's output: %v", err)
+	}
+	var got []string
+	for {
+		f, err := r.Next()
+		if err != nil {
+			break
+		}
+		got = append(got, fmt.Sprint(frameNumber(t, f)))
+	}
+	if len(got) == 0 {
+		t.Fatalf("ffmpeg wrote %d bytes, no frames", len(b))
+	}
+	if got[0] != "300" {
+		t.Fatalf("ffmpeg -ss 10 got frames %s, want 300 first", strings.Join(got, " "))
+	}
+}

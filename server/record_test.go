@@ -139,17 +139,12 @@ func TestRecordPathChange(t *testing.T) {
 func TestRecordRelayShutdown(t *testing.T) {
 	_, upstream := startServer(t, Config{})
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv, err := New(ctx, Config{Logger: testLogger(), PatternFrames: 30, Paths: []PathConfig{{
+	// Served here rather than by startServer, to see Serve return.
+	srv := listeningServer(t, Config{Paths: []PathConfig{{
 		Name: "/cam", Source: "rtsp://" + upstream + "/test", Record: true, RecordDir: dir,
 	}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
 	ls := liveOf(t, srv, "/cam")

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Range is a Range header value in normal play time (RFC 2326 §12.29,
-// §3.6): "npt=0.000-", "npt=now-", "npt=10-20", "npt=00:01:02.5-".
+// §3.6): "npt=0.000-", "npt=now-", "npt=10-20", "npt=00:01:02.5-", or in
+// absolute time (§3.7, what ONVIF recorders use to seek in recordings):
+// "clock=20261204T173000Z-", "clock=20261204T173000.25Z-20261204T173100Z".
 type Range struct {
 	// Start is the start in seconds (0 when Now).
 	Start float64
@@ -16,6 +19,10 @@ type Range struct {
 	HasEnd bool
 	// Now is the live start "npt=now-".
 	Now bool
+	// Clock marks an absolute range: ClockStart (and ClockEnd when
+	// HasEnd), in UTC, instead of Start and End.
+	Clock                bool
+	ClockStart, ClockEnd time.Time
 }
 
 // ParseRange parses a Range header value. Only npt is supported: clock,
@@ -28,8 +35,11 @@ func ParseRange(s string) (Range, error) {
 	if !ok {
 		return Range{}, fmt.Errorf("%w: Range %q", ErrBadHeader, s)
 	}
+	if unit == "clock" {
+		return parseClockRange(s, val)
+	}
 	if unit != "npt" {
-		if unit == "clock" || strings.HasPrefix(unit, "smpte") {
+		if strings.HasPrefix(unit, "smpte") {
 			return Range{}, fmt.Errorf("%w: %q", ErrUnsupportedRange, unit)
 		}
 		return Range{}, fmt.Errorf("%w: Range unit %q", ErrBadHeader, unit)
@@ -98,9 +108,76 @@ func parseNPT(s string) (float64, error) {
 	return float64(h)*3600 + float64(m)*60 + sec, nil
 }
 
+// parseClockRange parses the value of a clock range (RFC 2326 §3.7).
+func parseClockRange(s, val string) (Range, error) {
+	from, to, ok := strings.Cut(val, "-")
+	if !ok {
+		return Range{}, fmt.Errorf("%w: Range %q", ErrBadHeader, s)
+	}
+	r := Range{Clock: true}
+	var err error
+	if r.ClockStart, err = parseUTCTime(trimOWS(from)); err != nil {
+		return Range{}, fmt.Errorf("%w: Range %q: %v", ErrBadHeader, s, err)
+	}
+	if to = trimOWS(to); to != "" {
+		if r.ClockEnd, err = parseUTCTime(to); err != nil {
+			return Range{}, fmt.Errorf("%w: Range %q: %v", ErrBadHeader, s, err)
+		}
+		if r.ClockEnd.Before(r.ClockStart) {
+			return Range{}, fmt.Errorf("%w: Range ends before it starts: %q", ErrBadHeader, s)
+		}
+		r.HasEnd = true
+	}
+	return r, nil
+}
+
+// clockLayout is RFC 2326's utc-date "T" utc-time "Z" without a fraction.
+const clockLayout = "20060102T150405"
+
+// parseUTCTime parses "19961108T143720Z" or "19961108T143720.25Z".
+func parseUTCTime(v string) (time.Time, error) {
+	body, ok := strings.CutSuffix(v, "Z")
+	whole, frac, hasFrac := strings.Cut(body, ".")
+	if !ok || len(whole) != len(clockLayout) || hasFrac && (frac == "" || len(frac) > 9) {
+		return time.Time{}, fmt.Errorf("utc-time %q is not YYYYMMDDTHHMMSS[.fraction]Z", v)
+	}
+	for _, c := range []byte(frac) {
+		if !isDigit(c) {
+			return time.Time{}, fmt.Errorf("utc-time %q: bad fraction", v)
+		}
+	}
+	t, err := time.ParseInLocation(clockLayout, whole, time.UTC)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("utc-time %q: %v", v, err)
+	}
+	if hasFrac {
+		ns, _ := strconv.Atoi((frac + "000000000")[:9])
+		t = t.Add(time.Duration(ns))
+	}
+	return t, nil
+}
+
+// formatUTCTime formats t as RFC 2326 utc-time, with milliseconds when
+// they are not zero.
+func formatUTCTime(t time.Time) string {
+	t = t.UTC()
+	s := t.Format(clockLayout)
+	if ms := t.Nanosecond() / 1e6; ms != 0 {
+		s += "." + strings.TrimRight(fmt.Sprintf("%03d", ms), "0")
+	}
+	return s + "Z"
+}
+
 // String formats the range with millisecond precision: "npt=now-",
-// "npt=1.500-" or "npt=0.000-25.000".
+// "npt=1.500-", "npt=0.000-25.000" or "clock=20261204T173000.5Z-".
 func (r Range) String() string {
+	if r.Clock {
+		s := "clock=" + formatUTCTime(r.ClockStart) + "-"
+		if r.HasEnd {
+			s += formatUTCTime(r.ClockEnd)
+		}
+		return s
+	}
 	b := make([]byte, 0, 32)
 	b = append(b, "npt="...)
 	if r.Now {

@@ -33,7 +33,24 @@ func TestParseRange(t *testing.T) {
 			t.Errorf("%q: round trip %+v %v", tt.in, again, err)
 		}
 	}
-	for _, in := range []string{"clock=19961108T142300Z-19961108T143520Z", "smpte=10:07:00-10:07:33:05.01", "smpte-25=10:07:00-"} {
+	for _, tt := range []struct{ in, str string }{
+		{"clock=19961108T142300Z-19961108T143520Z", "clock=19961108T142300Z-19961108T143520Z"},
+		{"clock=19961108T143720.25Z-", "clock=19961108T143720.25Z-"},
+	} {
+		got, err := ParseRange(tt.in)
+		if err != nil || !got.Clock || got.String() != tt.str {
+			t.Errorf("%q: %+v %v, String %q", tt.in, got, err, got.String())
+		}
+		if again, err := ParseRange(got.String()); err != nil || !again.ClockStart.Equal(got.ClockStart) || again.HasEnd != got.HasEnd {
+			t.Errorf("%q: round trip %+v %v", tt.in, again, err)
+		}
+	}
+	for _, in := range []string{"clock=19961108T1423Z-", "clock=19961108T142300-", "clock=19961108T143520Z-19961108T142300Z", "clock=x"} {
+		if _, err := ParseRange(in); !errors.Is(err, ErrBadHeader) {
+			t.Errorf("%q: err = %v, want ErrBadHeader", in, err)
+		}
+	}
+	for _, in := range []string{"smpte=10:07:00-10:07:33:05.01", "smpte-25=10:07:00-"} {
 		if _, err := ParseRange(in); !errors.Is(err, ErrUnsupportedRange) {
 			t.Errorf("%q: err = %v", in, err)
 		}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,21 +29,26 @@ const (
 	patternQuality = 80
 )
 
-// catalog maps request paths to streams. Files and the test pattern are
-// found once at start-up and never change (streams needs no lock); live
-// paths (relays and publish targets) come and go with the configuration
-// and with publishers (live, under mu), and hide a file of the same name.
-// Only files found under the media folder (symlinks resolved and confined
-// to it) are entries: a request path is looked up, never opened, which
-// makes traversal impossible by construction.
+// catalog maps request paths to streams. Files (and folders of JPEGs)
+// come and go with the media folder (the watcher, watch.go), live paths
+// (relays and publish targets) with the configuration and with publishers,
+// and a live path hides a file of the same name. mu guards all of it;
+// lookups take it shared. Only files found under the media folder
+// (symlinks resolved and confined to it) are entries: a request path is
+// looked up, never opened, which makes traversal impossible by
+// construction.
 type catalog struct {
+	mu sync.RWMutex
+	// streams are the files, folders of JPEGs and the test pattern.
 	streams map[string]*Stream
-
-	mu   sync.RWMutex
-	live map[string]*liveStream
+	// media is what the media folder held when each file stream was made
+	// (size and mtime), for the watcher to tell a changed file.
+	media map[string]mediaEntry
+	live  map[string]*liveStream
 	// publish is Config.Publish: any other path may be published to.
 	publish bool
-	// open are the file streams opened so far (closed at Serve's end).
+	// open are the file streams opened so far (closed at Serve's end, or
+	// when the watcher retires them).
 	open []*Stream
 	// pattern renders the test pattern's frames (stopped at Serve's end).
 	pattern *patternStore
@@ -56,11 +63,62 @@ func mediaExt(name string) bool {
 	return false
 }
 
-// findMedia lists the frame files under dir as (stream name, file path),
+// jpegName reports whether a file in a folder is one of its JPEG frames,
+// by the rule mjpeg.Open reads a folder with (.jpg or .jpeg in any case,
+// hidden names skipped).
+func jpegName(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return !strings.HasPrefix(name, ".") && (ext == ".jpg" || ext == ".jpeg")
+}
+
+// mediaEntry is one stream the media folder holds: a frame file, or a
+// folder of JPEG files (dir). size and mtime (UnixNano) are the file's;
+// a folder's are its JPEGs' total size and newest mtime, and jpegs lists
+// them, so that a changed file, or a frame added to a folder, is told.
+type mediaEntry struct {
+	name, path  string
+	dir         bool
+	size, mtime int64
+	jpegs       []fileStamp
+}
+
+// fileStamp is one JPEG of a folder stream as last seen.
+type fileStamp struct {
+	name        string
+	size, mtime int64
+}
+
+// same reports whether e and o are the same content as far as the file
+// system tells (name, kind, size, mtime and, for folders, every JPEG).
+func (e *mediaEntry) same(o *mediaEntry) bool {
+	return e.name == o.name && e.path == o.path && e.dir == o.dir && e.size == o.size && e.mtime == o.mtime &&
+		slices.Equal(e.jpegs, o.jpegs)
+}
+
+// appended reports whether folder o is folder e with JPEGs added and none
+// removed or rewritten (a time-lapse growing).
+func (e *mediaEntry) appended(o *mediaEntry) bool {
+	if !e.dir || !o.dir || e.path != o.path || len(o.jpegs) <= len(e.jpegs) {
+		return false
+	}
+	have := make(map[fileStamp]bool, len(o.jpegs))
+	for _, f := range o.jpegs {
+		have[f] = true
+	}
+	for _, f := range e.jpegs {
+		if !have[f] {
+			return false
+		}
+	}
+	return true
+}
+
+// findMedia lists the streams under dir, in name order: frame files, and
+// folders holding .jpg/.jpeg files (below the media folder itself),
 // skipping anything whose real location is outside dir. A subfolder it
 // cannot read is skipped with one warning, as an unreadable file is; only
 // an unreadable media folder itself is an error.
-func findMedia(dir string, log *slog.Logger) ([][2]string, error) {
+func findMedia(dir string, log *slog.Logger) ([]mediaEntry, error) {
 	return mediaFinder{walk: filepath.WalkDir, log: log}.find(dir)
 }
 
@@ -70,18 +128,33 @@ func findMedia(dir string, log *slog.Logger) ([][2]string, error) {
 type mediaFinder struct {
 	walk func(root string, fn fs.WalkDirFunc) error
 	log  *slog.Logger
+	// warned, when not nil, has each path that cannot be read logged
+	// once over repeated scans (the watcher's), not at every scan.
+	warned map[string]bool
+	// onDir, when not nil, is called with every folder walked (the
+	// watcher watches them).
+	onDir func(dir string)
 }
 
-func (m mediaFinder) find(dir string) ([][2]string, error) {
+// mediaRoot is the media folder's real absolute path.
+func mediaRoot(dir string) (string, error) {
 	root, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return nil, fmt.Errorf("media folder: %w", err)
+		return "", fmt.Errorf("media folder: %w", err)
 	}
 	root, err = filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("media folder: %w", err)
+		return "", fmt.Errorf("media folder: %w", err)
 	}
-	var out [][2]string
+	return root, nil
+}
+
+func (m mediaFinder) find(dir string) ([]mediaEntry, error) {
+	root, err := mediaRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []mediaEntry
 	err = m.walk(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
@@ -89,57 +162,153 @@ func (m mediaFinder) find(dir string) ([][2]string, error) {
 			}
 			// WalkDir reports a folder it cannot list once, after
 			// entering it: skip that folder, keep the rest.
-			m.log.Warn("media: skipping what cannot be read", "path", p, "err", err)
+			if m.warned == nil || !m.warned[p] {
+				m.log.Warn("media: skipping what cannot be read", "path", p, "err", err)
+				if m.warned != nil {
+					m.warned[p] = true
+				}
+			}
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if d.IsDir() || !mediaExt(d.Name()) {
-			return nil
+		var e *mediaEntry
+		switch {
+		case d.IsDir():
+			if m.onDir != nil {
+				m.onDir(p)
+			}
+			e = folderEntry(root, p)
+		case mediaExt(d.Name()):
+			e = fileEntry(root, p)
 		}
-		real, err := filepath.EvalSymlinks(p)
-		if err != nil {
-			return nil // dangling symlink: not a stream
+		if e != nil {
+			out = append(out, *e)
 		}
-		if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return nil // leaves the media folder
-		}
-		if st, err := os.Stat(real); err != nil || !st.Mode().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return nil
-		}
-		out = append(out, [2]string{"/" + filepath.ToSlash(rel), real})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scan media folder %s: %w", dir, err)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, nil
+}
+
+// streamName is the request path of p under root ("" when p is root or
+// outside it).
+func streamName(root, p string) string {
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == "." || !filepath.IsLocal(rel) {
+		return ""
+	}
+	return "/" + filepath.ToSlash(rel)
+}
+
+// confined resolves p's symlinks and reports the real path if it is
+// inside root.
+func confined(root, p string) (string, bool) {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", false // dangling symlink, or gone
+	}
+	rel, err := filepath.Rel(root, real)
+	if err != nil || rel != "." && !filepath.IsLocal(rel) {
+		return "", false // leaves the media folder
+	}
+	return real, true
+}
+
+// fileEntry is the frame file at p (a path under root), nil when p is not
+// one: gone, not a regular file, or resolving outside root.
+func fileEntry(root, p string) *mediaEntry {
+	name := streamName(root, p)
+	if name == "" || !mediaExt(p) {
+		return nil
+	}
+	real, ok := confined(root, p)
+	if !ok {
+		return nil
+	}
+	st, err := os.Stat(real)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	return &mediaEntry{name: name, path: real, size: st.Size(), mtime: st.ModTime().UnixNano()}
+}
+
+// maxFolderJPEGs bounds the JPEGs of one folder stream the watcher keeps
+// stamps of (mediafile.MaxFrames bounds what is played).
+const maxFolderJPEGs = 1 << 20
+
+// folderEntry is the folder at p (under root, not root itself) as a
+// stream of its JPEG files, nil when it holds none, cannot be read, or a
+// JPEG in it resolves outside root (the folder reader would follow it).
+func folderEntry(root, p string) *mediaEntry {
+	name := streamName(root, p)
+	if name == "" {
+		return nil
+	}
+	ents, err := os.ReadDir(p) // sorted by name, the play order
+	if err != nil {
+		return nil
+	}
+	e := &mediaEntry{name: name, path: p, dir: true}
+	for _, d := range ents {
+		if d.IsDir() || !jpegName(d.Name()) {
+			continue
+		}
+		fp := filepath.Join(p, d.Name())
+		if d.Type()&fs.ModeSymlink != 0 {
+			if _, ok := confined(root, fp); !ok {
+				return nil
+			}
+		}
+		st, err := os.Stat(fp)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		if len(e.jpegs) == maxFolderJPEGs {
+			break
+		}
+		f := fileStamp{name: d.Name(), size: st.Size(), mtime: st.ModTime().UnixNano()}
+		e.jpegs = append(e.jpegs, f)
+		e.size += f.size
+		e.mtime = max(e.mtime, f.mtime)
+	}
+	if len(e.jpegs) == 0 {
+		return nil
+	}
+	return e
+}
+
+// fileStream is a file stream for e, opened on first use
+// (Server.openStream).
+func fileStream(cfg Config, e *mediaEntry) *Stream {
+	return &Stream{Name: e.name, FPS: cfg.FPS, file: e.path, epoch: time.Now()}
 }
 
 // loadCatalog starts rendering the test pattern and lists the media
 // files, which are opened on first use (Server.openStream): start-up costs
 // the same whatever the library holds.
 func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
-	c := &catalog{streams: make(map[string]*Stream), live: make(map[string]*liveStream), publish: cfg.Publish}
+	c := &catalog{streams: make(map[string]*Stream), media: make(map[string]mediaEntry),
+		live: make(map[string]*liveStream), publish: cfg.Publish}
 	if cfg.MediaDir != "" {
 		files, err := findMedia(cfg.MediaDir, cfg.Logger)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files {
-			name, file := f[0], f[1]
-			if name == PatternName {
-				cfg.Logger.Warn("file hidden by the test pattern's path", "file", file, "stream", name)
+		for i := range files {
+			e := &files[i]
+			if e.name == PatternName {
+				cfg.Logger.Warn("file hidden by the test pattern's path", "file", e.path, "stream", e.name)
 				continue
 			}
-			c.streams[name] = &Stream{Name: name, FPS: cfg.FPS, file: file, epoch: time.Now()}
+			c.streams[e.name] = fileStream(cfg, e)
+			c.media[e.name] = *e
 		}
+		c.addRecordings(cfg) // recordings.go
 	}
 	p, err := mjpeg.NewPattern(patternWidth, patternHeight, cfg.PatternFPS, patternQuality, max(cfg.PatternFrames, 2))
 	if err != nil {
@@ -153,6 +322,55 @@ func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
 	c.pattern = ps
 	c.streams[PatternName] = st
 	return c, ctx.Err()
+}
+
+// mediaEntries is a copy of what the catalog knows of the media folder.
+func (c *catalog) mediaEntries() map[string]mediaEntry {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return maps.Clone(c.media)
+}
+
+// mediaEntry is what the catalog knows of the file stream name.
+func (c *catalog) mediaEntry(name string) (mediaEntry, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.media[name]
+	return e, ok
+}
+
+// setMedia makes st the file stream of e.name (st nil: removes it) and
+// returns the stream it replaces, if any.
+func (c *catalog) setMedia(name string, e *mediaEntry, st *Stream) *Stream {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.streams[name]
+	if _, isFile := c.media[name]; !isFile {
+		old = nil // never the test pattern
+	}
+	if st == nil {
+		if old != nil {
+			delete(c.streams, name)
+			delete(c.media, name)
+		}
+		return old
+	}
+	c.streams[name] = st
+	c.media[name] = *e
+	return old
+}
+
+// forget drops a retired stream from the opened ones; it reports whether
+// the stream was there, so that its store is closed exactly once.
+func (c *catalog) forget(st *Stream) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := slices.Index(c.open, st)
+	if i < 0 {
+		return false
+	}
+	c.open = slices.Delete(c.open, i, i+1)
+	return true
 }
 
 // opened records a file stream that has opened its file, for closeFiles.
@@ -213,9 +431,8 @@ func (c *catalog) lookup(p string) (*Stream, bool) {
 		return nil, false
 	}
 	c.mu.RLock()
-	ls := c.live[p]
-	c.mu.RUnlock()
-	if ls != nil {
+	defer c.mu.RUnlock()
+	if ls := c.live[p]; ls != nil {
 		return ls.st, true
 	}
 	st, ok := c.streams[p]
@@ -225,11 +442,11 @@ func (c *catalog) lookup(p string) (*Stream, bool) {
 // names lists the stream paths in order: files, the test pattern and the
 // configured live paths (not the ones publishers made on the fly).
 func (c *catalog) names() []string {
+	c.mu.RLock()
 	out := make([]string, 0, len(c.streams))
 	for n := range c.streams {
 		out = append(out, n)
 	}
-	c.mu.RLock()
 	for n, ls := range c.live {
 		if !ls.dynamic && c.streams[n] == nil {
 			out = append(out, n)
@@ -291,6 +508,7 @@ func (c *catalog) canPublish(name string) (int, string) {
 	}
 	c.mu.RLock()
 	ls := c.live[name]
+	file := c.streams[name] != nil
 	c.mu.RUnlock()
 	switch {
 	case ls != nil && ls.cfg.Kind != SourcePublisher:
@@ -301,7 +519,7 @@ func (c *catalog) canPublish(name string) (int, string) {
 		return rtsp.StatusConflict, "someone is already publishing to " + name
 	case ls != nil:
 		return 0, ""
-	case c.streams[name] != nil:
+	case file:
 		return rtsp.StatusForbidden, name + " is a file"
 	case !c.publish:
 		return rtsp.StatusForbidden, "publishing is not enabled (serve --publish, or publish: true in the config)"

@@ -60,7 +60,7 @@ func TestFindMediaSkipsUnreadableFolder(t *testing.T) {
 	}
 	var names []string
 	for _, f := range got {
-		names = append(names, f[0])
+		names = append(names, f.name)
 	}
 	if want := "/a.mjpeg /sub/c.mjpeg"; strings.Join(names, " ") != want {
 		t.Errorf("streams %q, want %q", strings.Join(names, " "), want)

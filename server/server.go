@@ -59,6 +59,9 @@ type Server struct {
 	// before accepting connections, the scheduler goroutine owns it.
 	tcpBatch *interleave.Batch
 
+	// watch tunes the media folder's watcher (watch.go; tests shorten it).
+	watch watchConfig
+
 	// started is when New made the server.
 	started time.Time
 	// bg counts the relay pullers, which Serve waits for.
@@ -183,7 +186,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		f.start() // viewers that arrived before Serve
 	}
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(6)
 	s.tcpBatch = interleave.NewBatch(interleave.BatchOptions{})
 	go func() {
 		defer wg.Done()
@@ -194,6 +197,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer wg.Done(); s.readRTP() }()
 	go func() { defer wg.Done(); s.expireSessions(ctx) }()
 	go func() { defer wg.Done(); s.watchUnreachable(ctx) }()
+	go func() { defer wg.Done(); s.watchMedia(ctx) }()
 	go func() { <-ctx.Done(); s.ln.Close() }()
 
 	err := s.acceptLoop(ctx, &wg)

@@ -1,0 +1,217 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rtpstream/rtpstream/internal/testenv"
+	"github.com/rtpstream/rtpstream/rtsp"
+)
+
+// serveWatched runs a server on dir like startServer, with the watcher
+// tuned by wc (set before Serve starts it), logging into logs.
+func serveWatched(t *testing.T, dir string, wc watchConfig, logs *logBuffer) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := New(ctx, Config{MediaDir: dir, CacheDir: t.TempDir(), PatternFrames: 2, Logger: logs.logger()})
+	if err != nil {
+		cancel()
+		t.Fatalf("New: %v", err)
+	}
+	srv.watch = wc
+	if err := srv.Listen("127.0.0.1:0"); err != nil {
+		cancel()
+		t.Fatalf("Listen: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return srv.Addr().String()
+}
+
+// describeStatus sends DESCRIBE for path on a new connection and returns
+// the status and the SDP.
+func describeStatus(t *testing.T, addr, path string) (int, string) {
+	t.Helper()
+	c := dialCtl(t, addr)
+	resp := c.do("DESCRIBE", c.url(path))
+	c.nc.Close()
+	return resp.StatusCode, string(resp.Body)
+}
+
+// waitDescribe waits up to d for DESCRIBE of path to answer code (and an
+// SDP containing want, if not empty).
+func waitDescribe(t *testing.T, addr, path string, code int, want string, d time.Duration) {
+	t.Helper()
+	var got int
+	var sdp string
+	ok := testenv.Poll(d, func() bool {
+		got, sdp = describeStatus(t, addr, path)
+		return got == code && strings.Contains(sdp, want)
+	})
+	if !ok {
+		t.Fatalf("DESCRIBE %s: %d, want %d with %q within %v; SDP:\n%s", path, got, code, want, d, sdp)
+	}
+}
+
+// fileReader is a test client playing one stream: packets counts its RTP
+// packets, bye is closed at an RTCP BYE.
+type fileReader struct {
+	packets atomic.Int64
+	bye     chan struct{}
+}
+
+// playStream plays path over TCP (interleaved) or UDP until the test ends.
+func playStream(t *testing.T, addr, path string, tcp bool) *fileReader {
+	t.Helper()
+	c := dialCtl(t, addr)
+	fr := &fileReader{bye: make(chan struct{})}
+	var rtpc, rtcpc *net.UDPConn
+	tr := "RTP/AVP/TCP;unicast;interleaved=0-1"
+	if !tcp {
+		rtpc, rtcpc = udpPorts(t)
+		tr = fmt.Sprintf("RTP/AVP;unicast;client_port=%d-%d", port(rtpc), port(rtcpc))
+	}
+	resp := c.do("SETUP", c.url(path)+"/"+trackControl, "Transport: "+tr)
+	wantStatus(t, "SETUP "+path, resp, 200)
+	resp = c.do("PLAY", c.url(path), "Session: "+sessionOf(t, resp))
+	wantStatus(t, "PLAY "+path, resp, 200)
+	deadline := time.Now().Add(20 * time.Second)
+	if tcp {
+		go func() {
+			_ = c.nc.SetReadDeadline(deadline)
+			for {
+				m, err := c.r.Read()
+				if err != nil {
+					return
+				}
+				if f, ok := m.(*rtsp.Frame); ok && f.Channel == 0 {
+					fr.packets.Add(1)
+				} else if ok && f.Channel == 1 && hasBye(f.Payload) {
+					close(fr.bye)
+					return
+				}
+			}
+		}()
+		return fr
+	}
+	go func() {
+		buf := make([]byte, 2048)
+		_ = rtpc.SetReadDeadline(deadline)
+		for {
+			if _, err := rtpc.Read(buf); err != nil {
+				return
+			}
+			fr.packets.Add(1)
+		}
+	}()
+	go func() {
+		buf := make([]byte, 2048)
+		_ = rtcpc.SetReadDeadline(deadline)
+		for {
+			n, err := rtcpc.Read(buf)
+			if err != nil {
+				return
+			}
+			if hasBye(buf[:n]) {
+				close(fr.bye)
+				return
+			}
+		}
+	}()
+	return fr
+}
+
+// waitBye waits up to d for the reader's BYE.
+func (fr *fileReader) waitBye(t *testing.T, what string, d time.Duration) {
+	t.Helper()
+	select {
+	case <-fr.bye:
+	case <-time.After(d):
+		t.Fatalf("%s: no RTCP BYE within %v", what, d)
+	}
+}
+
+// waitPackets waits up to d for the reader to have more than n packets.
+func (fr *fileReader) waitPackets(t *testing.T, what string, n int64, d time.Duration) {
+	t.Helper()
+	testenv.WaitFor(t, d, what, func() bool { return fr.packets.Load() > n })
+}
+
+// copyIn writes b to path the way a copy does: first half, a pause
+// (the watcher must not index a half-written file), then the rest.
+func copyIn(t *testing.T, path string, b []byte, pause time.Duration) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b[:len(b)/2]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(pause) // a slow copy, the behaviour under test; not synchronisation
+	if _, err := f.Write(b[len(b)/2:]); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestWatchAddRemove is acceptance 6: a file copied into the media folder
+// while serving is playable within 2 s (and indexed whole, not
+// half-written); removed, its UDP and TCP sessions get BYE and DESCRIBE
+// gets 404, while the other file plays on.
+func TestWatchAddRemove(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.mjpeg"), testMJPEG(t, 3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	addr := serveWatched(t, dir, watchConfig{}, &logs)
+	if code, _ := describeStatus(t, addr, "/b.mjpeg"); code != 404 {
+		t.Fatalf("DESCRIBE /b.mjpeg before the copy: %d", code)
+	}
+	start := time.Now()
+	copyIn(t, filepath.Join(dir, "b.mjpeg"), testMJPEG(t, 6), 100*time.Millisecond)
+	// 6 frames at 20 fps (the default): the whole file, not the half written first.
+	waitDescribe(t, addr, "/b.mjpeg", 200, "a=range:npt=0-0.300", 2*time.Second)
+	t.Logf("copied file playable %v after the copy began", time.Since(start).Round(time.Millisecond))
+	if n := len(logs.lines("media added", "/b.mjpeg")); n != 1 {
+		t.Errorf("%d 'media added' lines, want 1:\n%s", n, logs.String())
+	}
+
+	udp := playStream(t, addr, "/b.mjpeg", false)
+	tcp := playStream(t, addr, "/b.mjpeg", true)
+	other := playStream(t, addr, "/a.mjpeg", false)
+	udp.waitPackets(t, "UDP RTP of /b.mjpeg", 0, 5*time.Second)
+	tcp.waitPackets(t, "TCP RTP of /b.mjpeg", 0, 5*time.Second)
+	if err := os.Remove(filepath.Join(dir, "b.mjpeg")); err != nil {
+		t.Fatal(err)
+	}
+	udp.waitBye(t, "UDP session of the removed file", 3*time.Second)
+	tcp.waitBye(t, "TCP session of the removed file", 3*time.Second)
+	if code, _ := describeStatus(t, addr, "/b.mjpeg"); code != 404 {
+		t.Errorf("DESCRIBE of the removed file: %d, want 404", code)
+	}
+	n := other.packets.Load()
+	other.waitPackets(t, "/a.mjpeg playing on", n, 5*time.Second)
+	select {
+	case <-other.bye:
+		t.Error("the other file's session got BYE")
+	default:
+	}
+	if n := len(logs.lines("media removed", "/b.mjpeg")); n != 1 {
+		t.Errorf("%d 'media removed' lines, want 1:\n%s", n, logs.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -213,5 +214,119 @@ func TestWatchAddRemove(t *testing.T) {
 	}
 	if n := len(logs.lines("media removed", "/b.mjpeg")); n != 1 {
 		t.Errorf("%d 'media removed' lines, want 1:\n%s", n, logs.String())
+	}
+}
+
+// TestWatchChange: a file rewritten with other frames is re-indexed (the
+// new frame count is in the SDP) and the session playing the old content
+// ends with BYE.
+func TestWatchChange(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.mjpeg")
+	if err := os.WriteFile(file, testMJPEG(t, 3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	addr := serveWatched(t, dir, watchConfig{}, &logs)
+	waitDescribe(t, addr, "/a.mjpeg", 200, "a=range:npt=0-0.150", time.Second)
+	r := playStream(t, addr, "/a.mjpeg", false)
+	r.waitPackets(t, "RTP of /a.mjpeg", 0, 5*time.Second)
+	if err := os.WriteFile(file, testMJPEG(t, 5), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitDescribe(t, addr, "/a.mjpeg", 200, "a=range:npt=0-0.250", 2*time.Second)
+	r.waitBye(t, "session of the changed file", 3*time.Second)
+	if n := len(logs.lines("media changed", "/a.mjpeg")); n != 1 {
+		t.Errorf("%d 'media changed' lines, want 1:\n%s", n, logs.String())
+	}
+}
+
+// writeJPEGs writes n small JPEG files into dir, named from first on.
+func writeJPEGs(t *testing.T, dir string, first, n int) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%03d.jpg", first+i)), testMJPEG(t, 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWatchJPEGFolder: a folder of JPEGs is a stream of its frames in
+// name order, beside the frame files in it; a JPEG added to it is one
+// more frame for new readers, while a session already playing goes on
+// without BYE; ffmpeg decodes it.
+func TestWatchJPEGFolder(t *testing.T) {
+	dir := t.TempDir()
+	tl := filepath.Join(dir, "timelapse")
+	writeJPEGs(t, tl, 0, 3)
+	if err := os.WriteFile(filepath.Join(tl, "clip.mjpeg"), testMJPEG(t, 2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	addr := serveWatched(t, dir, watchConfig{}, &logs)
+	waitDescribe(t, addr, "/timelapse", 200, "a=range:npt=0-0.150", time.Second)
+	waitDescribe(t, addr, "/timelapse/clip.mjpeg", 200, "a=range:npt=0-0.100", time.Second)
+	r := playStream(t, addr, "/timelapse", false)
+	r.waitPackets(t, "RTP of /timelapse", 0, 5*time.Second)
+
+	writeJPEGs(t, tl, 3, 1)
+	waitDescribe(t, addr, "/timelapse", 200, "a=range:npt=0-0.200", 2*time.Second)
+	n := r.packets.Load()
+	r.waitPackets(t, "the playing session going on", n, 5*time.Second)
+	select {
+	case <-r.bye:
+		t.Fatal("a frame added to the folder ended the playing session")
+	default:
+	}
+
+	bin := testenv.LookPeer(t, "ffmpeg")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-nostdin", "-v", "error", "-rtsp_transport", "tcp",
+		"-i", "rtsp://"+addr+"/timelapse", "-frames:v", "4", "-f", "framecrc", "-")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	frames := 0
+	for _, l := range strings.Split(string(out), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			frames++
+		}
+	}
+	if frames != 4 {
+		t.Errorf("ffmpeg decoded %d frames, want 4:\n%s", frames, out)
+	}
+}
+
+// TestWatchRescanDeletedWhilePlaying: with notifications off (injected)
+// the periodic rescan alone sees a file copied in; a file deleted while
+// playing goes on from its open descriptor until the rescan sees it
+// gone, then its session gets BYE and DESCRIBE 404.
+func TestWatchRescanDeletedWhilePlaying(t *testing.T) {
+	dir := t.TempDir()
+	var logs logBuffer
+	addr := serveWatched(t, dir, watchConfig{noNotify: true, rescan: 700 * time.Millisecond, settle: 50 * time.Millisecond}, &logs)
+	file := filepath.Join(dir, "late.mjpeg")
+	if err := os.WriteFile(file, testMJPEG(t, 4), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitDescribe(t, addr, "/late.mjpeg", 200, "a=range:npt=0-0.200", 3*time.Second)
+	r := playStream(t, addr, "/late.mjpeg", true)
+	r.waitPackets(t, "RTP of /late.mjpeg", 0, 5*time.Second)
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	n := r.packets.Load()
+	r.waitPackets(t, "frames of the deleted file from its open descriptor", n, 5*time.Second)
+	r.waitBye(t, "session of the deleted file", 3*time.Second)
+	if code, _ := describeStatus(t, addr, "/late.mjpeg"); code != 404 {
+		t.Errorf("DESCRIBE of the deleted file: %d, want 404", code)
+	}
+	if n := len(logs.lines("level=WARN")); n != 0 {
+		t.Errorf("warnings while the deleted file played:\n%s", strings.Join(logs.lines("level=WARN"), "\n"))
 	}
 }

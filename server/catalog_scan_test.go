@@ -3,13 +3,16 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // mediaTree makes a media folder with a.mjpeg, locked/b.mjpeg and
@@ -105,4 +108,121 @@ func TestNewSkipsChmodFolder(t *testing.T) {
 	if len(got) != 2 {
 		t.Errorf("got %v, want a.mjpeg and sub/c.mjpeg", got)
 	}
+}
+
+// labFile is frames in the lab's layout: a 5-digit length, then the JPEG.
+func labFile(t *testing.T, frames [][]byte) []byte {
+	t.Helper()
+	var b []byte
+	for _, f := range frames {
+		b = append(b, fmt.Sprintf("%05d", len(f))...)
+		b = append(b, f...)
+	}
+	return b
+}
+
+// splitJPEGs cuts testMJPEG's output into its frames (each ends at EOI;
+// the encoder writes no FF D9 elsewhere).
+func splitJPEGs(b []byte) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		i := bytes.Index(b, []byte{0xFF, 0xD9})
+		if i < 0 {
+			break
+		}
+		out = append(out, b[:i+2])
+		b = b[i+2:]
+	}
+	return out
+}
+
+// TestBadMediaFiles: each kind of bad file is logged once, never crashes
+// or hangs the server, plays what whole frames it has (or is 404), and
+// leaves the other streams alone. The 2 GiB frame claim is a sparse file:
+// indexing it must not allocate anywhere near its size.
+func TestBadMediaFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := testMJPEG(t, 4)
+	frames := splitJPEGs(good)
+	if len(frames) != 4 {
+		t.Fatalf("split %d frames, want 4", len(frames))
+	}
+	write("good.mjpeg", good)
+	// Cut in the middle of the 4th frame.
+	write("truncated.mjpeg", good[:len(good)-len(frames[3])/2])
+	write("empty.mjpeg", nil)
+	random := make([]byte, 64<<10)
+	for i := range random {
+		random[i] = byte(i*7919 + i>>8) // not a JPEG, not a lab header
+	}
+	write("random.mjpeg", random)
+	// The second frame's length digit is one too high in the first
+	// place (10,000 bytes more than the file holds).
+	lab := labFile(t, frames[:3])
+	second := 5 + len(frames[0])
+	lab[second]++
+	write("badlength.mjpeg", lab)
+	// One whole frame, then a frame whose entropy-coded data runs on
+	// without an EOI to the end of a sparse 2 GiB file.
+	sos := bytes.Index(frames[1], []byte{0xFF, 0xDA})
+	if sos < 0 {
+		t.Fatal("no SOS marker")
+	}
+	sosEnd := sos + 2 + int(frames[1][sos+2])<<8 + int(frames[1][sos+3])
+	huge := append(append([]byte(nil), frames[0]...), frames[1][:sosEnd]...)
+	write("huge.mjpeg", huge)
+	if err := os.Truncate(filepath.Join(dir, "huge.mjpeg"), 2<<30); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs logBuffer
+	_, addr := startServer(t, Config{MediaDir: dir, Logger: logs.logger()})
+	r := playStream(t, addr, "/good.mjpeg", false)
+	r.waitPackets(t, "RTP of /good.mjpeg", 0, 5*time.Second)
+
+	for _, tc := range []struct {
+		file string
+		code int
+		// rng is the SDP's range: the whole frames before the bad part.
+		rng string
+	}{
+		{"truncated.mjpeg", 200, "a=range:npt=0-0.150"},
+		{"empty.mjpeg", 404, ""},
+		{"random.mjpeg", 404, ""},
+		{"badlength.mjpeg", 200, "a=range:npt=0-0.050"},
+		{"huge.mjpeg", 200, "a=range:npt=0-0.050"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for range 2 { // logged once, however often asked
+				code, sdp := describeStatus(t, addr, "/"+tc.file)
+				if code != tc.code || !strings.Contains(sdp, tc.rng) {
+					t.Fatalf("DESCRIBE: %d, want %d with %q; SDP:\n%s", code, tc.code, tc.rng, sdp)
+				}
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			// Indexing reads at most one frame's limit (16 MiB) into a
+			// buffer that doubles as it grows, and keeps nothing of it:
+			// bounded by the limit, not by the file's size.
+			if grown := after.TotalAlloc - before.TotalAlloc; grown > 128<<20 {
+				t.Errorf("DESCRIBE allocated %d MiB", grown>>20)
+			}
+			if kept := int64(after.HeapAlloc) - int64(before.HeapAlloc); kept > 8<<20 {
+				t.Errorf("the heap grew by %d MiB", kept>>20)
+			}
+			if n := len(logs.lines("level=WARN", tc.file)); n != 1 {
+				t.Errorf("%d warnings naming the file, want 1:\n%s", n, logs.String())
+			}
+		})
+	}
+	n := r.packets.Load()
+	r.waitPackets(t, "/good.mjpeg playing on", n, 5*time.Second)
 }

@@ -82,7 +82,7 @@ func newDiskStore(ctx context.Context, mf *mediafile.File, cache *frameCache, mt
 func (ds *diskStore) len() int { return ds.mf.Len() }
 
 func (ds *diskStore) frame(i int) (*storedFrame, error) {
-	f := ds.cache.get(ds, i)
+	f := ds.cache.get(ds.mf, i)
 	if f == nil {
 		var err error
 		if f, err = ds.load(i); err != nil {
@@ -96,7 +96,7 @@ func (ds *diskStore) frame(i int) (*storedFrame, error) {
 func (ds *diskStore) prepare(i int) {
 	i %= ds.mf.Len()
 	ds.mf.Prepare(i)
-	if ds.cache.get(ds, i) == nil {
+	if ds.cache.get(ds.mf, i) == nil {
 		ds.load(i)
 	}
 	ds.askAhead(i + 1)
@@ -142,7 +142,7 @@ func (ds *diskStore) load(i int) (*storedFrame, error) {
 		return nil, fmt.Errorf("%w: frame %d: %w", errFrameSkipped, i+1, err)
 	}
 	f := &storedFrame{jpeg: jpg, lab: src, pk: pk}
-	ds.cache.put(ds, i, f)
+	ds.cache.put(ds.mf, i, f)
 	return f, nil
 }
 
@@ -159,7 +159,7 @@ func (ds *diskStore) readAhead(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				if ds.cache.get(ds, j) == nil {
+				if ds.cache.get(ds.mf, j) == nil {
 					ds.load(j) // errors were counted; the scheduler skips it
 				}
 			}
@@ -170,7 +170,7 @@ func (ds *diskStore) readAhead(ctx context.Context) {
 func (ds *diskStore) close() {
 	ds.cancel()
 	<-ds.done
-	ds.cache.drop(ds)
+	ds.cache.drop(ds.mf)
 	ds.mf.Close()
 }
 
@@ -183,6 +183,9 @@ func (s *Server) openStream(st *Stream) error {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.rec != nil {
+		return s.openRecording(st)
+	}
 	if st.store != nil || st.openErr != nil {
 		return st.openErr
 	}
@@ -203,9 +206,30 @@ func (s *Server) openStream(st *Stream) error {
 	return nil
 }
 
-// frameKey names a frame in the frame cache.
+// openRecording takes a recording's snapshot (called with st.mu held).
+func (s *Server) openRecording(st *Stream) error {
+	ts, err := st.rec.snapshot(s.ctx, s.frames, s.cfg.MTU, s.cfg.FPS)
+	if err != nil {
+		if st.store == nil {
+			return err
+		}
+		return nil // keep the last snapshot (a segment went away meanwhile)
+	}
+	if st.store == nil {
+		// The rate is the first snapshot's, for the stream's life: npt
+		// and pacing of every session depend on it.
+		st.FPS = ts.fps
+		s.cat.opened(st)
+	}
+	ts.fps = st.FPS
+	ix := ts.segs[0].mf.Index()
+	st.store, st.width, st.height = ts, ix.Width, ix.Height
+	return nil
+}
+
+// frameKey names a frame in the frame cache: frame i of a media file.
 type frameKey struct {
-	ds *diskStore
+	mf *mediafile.File
 	i  int
 }
 
@@ -233,10 +257,10 @@ func newFrameCache(budget int64) *frameCache {
 }
 
 // get returns the cached frame, nil when it is not in the cache.
-func (c *frameCache) get(ds *diskStore, i int) *storedFrame {
+func (c *frameCache) get(mf *mediafile.File, i int) *storedFrame {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.m[frameKey{ds, i}]
+	e := c.m[frameKey{mf, i}]
 	if e == nil {
 		return nil
 	}
@@ -248,10 +272,10 @@ func (c *frameCache) get(ds *diskStore, i int) *storedFrame {
 }
 
 // put adds a frame, evicting the least recently used ones over budget.
-func (c *frameCache) put(ds *diskStore, i int, f *storedFrame) {
+func (c *frameCache) put(mf *mediafile.File, i int, f *storedFrame) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := frameKey{ds, i}
+	k := frameKey{mf, i}
 	if c.m[k] != nil {
 		return
 	}
@@ -264,12 +288,12 @@ func (c *frameCache) put(ds *diskStore, i int, f *storedFrame) {
 	}
 }
 
-// drop removes every frame of ds (its file was closed).
-func (c *frameCache) drop(ds *diskStore) {
+// drop removes every frame of mf (it was closed).
+func (c *frameCache) drop(mf *mediafile.File) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, e := range c.m {
-		if k.ds == ds {
+		if k.mf == mf {
 			c.remove(e)
 		}
 	}

@@ -263,8 +263,29 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 		return c.refuse(req, rtsp.StatusHeaderFieldNotValidForResource, why), nil
 	}
 	st := ss.stream
+	store := st.frames()
+	n := int64(store.len())
 	seek := rng != nil && !rng.Now && !st.Live
-	if seek {
+	switch {
+	case seek && rng.Clock:
+		// Absolute times seek in a recording (RFC 2326 3.7).
+		ts, ok := store.(*timelineStore)
+		if !ok {
+			return c.refuse(req, rtsp.StatusInvalidRange, "clock ranges need a recording ("+recordingSuffix+" streams)"), nil
+		}
+		pos, ok := ts.clockPos(rng.ClockStart)
+		if !ok {
+			return c.refuse(req, rtsp.StatusInvalidRange, "the recording ends before "+rng.String()), nil
+		}
+		ss.pos, ss.hasEnd = pos, false
+		if rng.HasEnd {
+			end, ok := ts.clockPos(rng.ClockEnd)
+			if !ok {
+				end = n - 1
+			}
+			ss.hasEnd, ss.endPos = end < n-1, end
+		}
+	case seek:
 		if rng.Start < 0 || rng.Start > st.Duration() {
 			return c.reply(req, rtsp.StatusInvalidRange), nil
 		}
@@ -276,11 +297,11 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 		if ss.hasEnd {
 			// The last frame sent is the one shown at End (frame
 			// times are k/FPS), the file's last at most.
-			ss.endPos = min(int64(math.Floor(rng.End*st.FPS+1e-9)), int64(st.frameCount())-1)
+			ss.endPos = min(int64(math.Floor(rng.End*st.FPS+1e-9)), n-1)
 		}
 	}
 	wasPlaying := ss.state == statePlaying
-	if wasPlaying && !seek && scale == ss.scale && speed == ss.speed {
+	if wasPlaying && !seek && scale == ss.scale && speed == ss.speed && store == ss.store {
 		// Already playing, no seek and the same pace: nothing changes.
 		return c.playResponse(req, ss), nil
 	}
@@ -294,11 +315,17 @@ func (c *conn) play(req *rtsp.Request, now time.Time) (*rtsp.Response, func()) {
 	ss.playStart, ss.playPos = start, ss.pos
 	ss.setPace(scale, speed)
 	ss.tsPlay, ss.sent = ss.rtpTime(ss.pos), 0
-	if n := int64(st.frameCount()); n > 0 {
-		st.frames().prepare(int((ss.pos%n + n) % n))
-	}
+	ss.store = store
+	store.prepare(int((ss.pos%n + n) % n))
 	gen := ss.gen
 	resp := c.playResponse(req, ss)
+	if ts, ok := store.(*timelineStore); ok && rng != nil && rng.Clock {
+		r := rtsp.Range{Clock: true, ClockStart: ts.clockOf(ss.pos)}
+		if ss.hasEnd {
+			r.ClockEnd, r.HasEnd = ts.clockOf(ss.endPos), true
+		}
+		resp.Header.Set("Range", r.String())
+	}
 	if req.Header.Get("Scale") != "" {
 		resp.Header.Set("Scale", strconv.FormatFloat(ss.scale, 'f', -1, 64))
 	}

@@ -40,10 +40,10 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 			ss.pos += skip * ss.step
 		}
 	}
-	store := st.frames()
+	store := ss.store
 	n := int64(store.len())
 	pastEnd := ss.hasEnd && (ss.step > 0 && ss.pos > ss.endPos || ss.step < 0 && ss.pos < ss.endPos)
-	if pastEnd || !st.Live && s.cfg.NoLoop && (ss.pos >= n || ss.pos < 0) {
+	if pastEnd || !st.Live && (s.cfg.NoLoop || st.noLoop) && (ss.pos >= n || ss.pos < 0) {
 		ss.state = stateReady
 		ss.gen++
 		ss.hasEnd = false

@@ -72,6 +72,9 @@ type Session struct {
 
 	mu    sync.Mutex
 	state sessionState
+	// store is the frame store the last PLAY found (a recording's
+	// snapshot stays the session's until its next PLAY).
+	store frameStore
 	tr    transport
 	// gen increases on every PLAY, PAUSE and close, so scheduler entries of
 	// an older timeline are recognised and dropped.

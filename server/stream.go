@@ -28,13 +28,19 @@ type Stream struct {
 	live *liveStream
 	// epoch anchors the stream's frame clock (see lastTick).
 	epoch time.Time
-	// file is the media file (or folder of JPEGs) of a file stream; ""
-	// for the pattern and live paths.
+	// file is the media file (or folder of JPEGs, or recording folder)
+	// of a file stream; "" for the pattern and live paths.
 	file string
+	// rec is a recording folder's timeline (recordings.go); nil for
+	// others.
+	rec *recordings
+	// noLoop ends playback at the last frame (recordings), whatever
+	// Config.NoLoop says.
+	noLoop bool
 
-	// mu guards the fields below. store is written once, by the first
-	// open, and only read after; sessions reach the scheduler after their
-	// SETUP opened the stream, so the scheduler reads it without mu.
+	// mu guards the fields below. store is set by the first open (for a
+	// recording, by every open that finds the folder changed); a session
+	// keeps the store its PLAY found, so the scheduler never reads it here.
 	mu      sync.Mutex
 	store   frameStore
 	openErr error
@@ -62,14 +68,18 @@ func (st *Stream) size() (int, int) {
 
 // frames is the stream's frame store; nil before open (and for live
 // paths).
-func (st *Stream) frames() frameStore { return st.store }
+func (st *Stream) frames() frameStore {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.store
+}
 
 // frameCount is the number of frames of an opened stream.
 func (st *Stream) frameCount() int {
-	if st.store == nil {
-		return 0
+	if fs := st.frames(); fs != nil {
+		return fs.len()
 	}
-	return st.store.len()
+	return 0
 }
 
 // Duration is the playing time of one pass through the frames, in seconds.

@@ -66,7 +66,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		pubPass    = fs.String("publish-pass", "", "password for --publish-user (prefer --publish-pass-file or $"+envPublishPass+")")
 		pubPassF   = fs.String("publish-pass-file", "", "read the password for --publish-user from the first line of `file`")
 		cacheDir   = fs.String("cache-dir", "", "`folder` keeping media files' frame indexes and converted frames between runs (default $XDG_CACHE_HOME/rtpstream; - keeps none)")
-		frameCache = fs.Int("frame-cache", 64, "`MiB` of memory for media files' frames read from disk, shared by all sessions")
+		frameCache = fs.Int("frame-cache", 32, "`MiB` of memory for media files' frames read from disk, shared by all sessions")
 		confFile   = fs.String("config", "", "YAML `file` declaring paths and settings (docs/rtpstream.example.yaml); SIGHUP re-reads it")
 		relays     relayFlags
 	)

@@ -47,6 +47,9 @@ type catalog struct {
 	live  map[string]*liveStream
 	// publish is Config.Publish: any other path may be published to.
 	publish bool
+	// cfg is the server's configuration (recording timelines made while
+	// serving take their defaults from it).
+	cfg Config
 	// open are the file streams opened so far (closed at Serve's end, or
 	// when the watcher retires them).
 	open []*Stream
@@ -292,7 +295,7 @@ func fileStream(cfg Config, e *mediaEntry) *Stream {
 // files, which are opened on first use (Server.openStream): start-up costs
 // the same whatever the library holds.
 func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
-	c := &catalog{streams: make(map[string]*Stream), media: make(map[string]mediaEntry),
+	c := &catalog{cfg: cfg, streams: make(map[string]*Stream), media: make(map[string]mediaEntry),
 		live: make(map[string]*liveStream), publish: cfg.Publish}
 	if cfg.MediaDir != "" {
 		files, err := findMedia(cfg.MediaDir, cfg.Logger)
@@ -308,7 +311,9 @@ func loadCatalog(ctx context.Context, cfg Config) (*catalog, error) {
 			c.streams[e.name] = fileStream(cfg, e)
 			c.media[e.name] = *e
 		}
-		c.addRecordings(cfg) // recordings.go
+		for _, e := range c.media {
+			c.addRecording(&e) // recordings.go
+		}
 	}
 	p, err := mjpeg.NewPattern(patternWidth, patternHeight, cfg.PatternFPS, patternQuality, max(cfg.PatternFrames, 2))
 	if err != nil {
@@ -357,6 +362,7 @@ func (c *catalog) setMedia(name string, e *mediaEntry, st *Stream) *Stream {
 	}
 	c.streams[name] = st
 	c.media[name] = *e
+	c.addRecording(e) // a first segment in a folder makes its timeline
 	return old
 }
 

@@ -53,22 +53,20 @@ type segFile struct {
 	mtime time.Time
 }
 
-// addRecordings adds a timeline stream for every recording folder among
-// the media files (a folder holding at least one segment named by the
-// recorder) that has none yet. Called with c.mu held or before the
-// catalog is shared.
-func (c *catalog) addRecordings(cfg Config) {
-	for _, e := range c.media {
-		if _, ok := recorder.ParseSegmentName(filepath.Base(e.path)); !ok {
-			continue
-		}
-		name := path.Dir(e.name) + recordingSuffix
-		if c.streams[name] != nil {
-			continue
-		}
-		c.streams[name] = &Stream{Name: name, FPS: cfg.FPS, file: filepath.Dir(e.path), epoch: time.Now(), noLoop: true,
-			rec: &recordings{dir: filepath.Dir(e.path), log: cfg.Logger.With("stream", name), cacheDir: cfg.CacheDir, files: map[string]*segFile{}}}
+// addRecording adds the timeline stream of e's folder if e is a segment
+// named by the recorder and the folder has none yet. Called with c.mu held
+// or before the catalog is shared.
+func (c *catalog) addRecording(e *mediaEntry) {
+	if _, ok := recorder.ParseSegmentName(filepath.Base(e.path)); !ok || e.dir {
+		return
 	}
+	name := path.Dir(e.name) + recordingSuffix
+	if c.streams[name] != nil {
+		return
+	}
+	dir := filepath.Dir(e.path)
+	c.streams[name] = &Stream{Name: name, FPS: c.cfg.FPS, file: dir, epoch: time.Now(), noLoop: true,
+		rec: &recordings{dir: dir, log: c.cfg.Logger.With("stream", name), cacheDir: c.cfg.CacheDir, files: map[string]*segFile{}}}
 }
 
 // errNoRecording is returned when a recording folder has no frames (yet).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rtpstream/rtpstream/internal/recorder"
+	"github.com/rtpstream/rtpstream/internal/testenv"
 	"github.com/rtpstream/rtpstream/mjpeg"
 	"github.com/rtpstream/rtpstream/rtsp"
 )
@@ -142,9 +143,12 @@ func TestRecordedPathPlaysAsTimeline(t *testing.T) {
 	if len(names) < 3 {
 		t.Fatalf("%d segments, want 3 or more", len(names))
 	}
-	// A server started on the library finds the recording folder.
-	srv2, _ := startServer(t, Config{MediaDir: media})
-	url := strings.TrimSuffix(srv2.URLs()[0], srv2.Streams()[0]) + "/rec" + recordingSuffix
+	// The server's watcher has seen the segments: the timeline is there.
+	testenv.WaitFor(t, 10*time.Second, "the recording's timeline stream", func() bool {
+		_, ok := srv.cat.lookup("/rec" + recordingSuffix)
+		return ok
+	})
+	url := "rtsp://" + addr + "/rec" + recordingSuffix
 	got := ffmpegMD5s(t, "-rtsp_transport", "tcp", "-i", url)
 	if len(got) != sent {
 		t.Fatalf("ffmpeg played %d frames of the recording, want all %d", len(got), sent)

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -48,7 +49,10 @@ type Index struct {
 	ModTime int64
 	// Width and Height are the first frame's picture size.
 	Width, Height int
-	Offsets       []int64
+	// FPS is the frame rate the first frame declares (mjpeg.RateOf, what
+	// `rtpstream gen` writes), 0 when it declares none.
+	FPS     float64
+	Offsets []int64
 	Lengths       []uint32
 	Flags         []uint8
 	// Names are the files of a folder source, in play order.
@@ -119,6 +123,7 @@ func Build(ctx context.Context, path string, opt mjpeg.ReaderOptions) (*Index, e
 			}
 			if ix.Width == 0 {
 				ix.Width, ix.Height = info.Width, info.Height
+				ix.FPS, _ = mjpeg.RateOf(b)
 			}
 		}
 		ix.Offsets = append(ix.Offsets, r.Offset())
@@ -135,7 +140,7 @@ func Build(ctx context.Context, path string, opt mjpeg.ReaderOptions) (*Index, e
 }
 
 // indexMagic starts an index file; the digit is the format version.
-const indexMagic = "RTPSIDX1"
+const indexMagic = "RTPSIDX2"
 
 // MarshalBinary encodes the index for the cache folder: a header, one
 // 13-byte record per frame (offset, length, flags), the folder's file
@@ -148,6 +153,7 @@ func (ix *Index) MarshalBinary() ([]byte, error) {
 	b = append(b, byte(ix.Format))
 	b = binary.LittleEndian.AppendUint32(b, uint32(ix.Width))
 	b = binary.LittleEndian.AppendUint32(b, uint32(ix.Height))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(ix.FPS))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.Lengths)))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.Names)))
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(ix.Tail)))
@@ -176,7 +182,7 @@ const maxName = 255
 // within mjpeg.DefaultMaxFrameBytes. Errors wrap ErrBadIndex.
 func (ix *Index) UnmarshalBinary(b []byte) error {
 	bad := func(why string) error { return fmt.Errorf("%w: %s", ErrBadIndex, why) }
-	const head = len(indexMagic) + 8 + 8 + 1 + 4*5
+	const head = len(indexMagic) + 8 + 8 + 1 + 4*5 + 8
 	if len(b) < head+4 || string(b[:len(indexMagic)]) != indexMagic {
 		return bad("no header")
 	}
@@ -191,7 +197,9 @@ func (ix *Index) UnmarshalBinary(b []byte) error {
 	out.Size, out.ModTime = int64(u64()), int64(u64())
 	out.Format = mjpeg.Format(p[0])
 	p = p[1:]
-	w, h, n, names, tail := u32(), u32(), u32(), u32(), u32()
+	w, h := u32(), u32()
+	out.FPS = math.Float64frombits(u64())
+	n, names, tail := u32(), u32(), u32()
 	switch {
 	case out.Size < 0:
 		return bad("negative size")
@@ -199,6 +207,8 @@ func (ix *Index) UnmarshalBinary(b []byte) error {
 		return bad("unknown format")
 	case w == 0 || h == 0 || w > 65535 || h > 65535:
 		return bad("picture size")
+	case out.FPS < 0 || out.FPS > 1000 || out.FPS != out.FPS:
+		return bad("frame rate")
 	case n == 0 || n > MaxFrames:
 		return bad("frame count")
 	case uint64(tail) > uint64(len(p)) || tail > 4096:

@@ -198,6 +198,11 @@ func (s *Server) openStream(st *Stream) error {
 	}
 	ix := mf.Index()
 	st.width, st.height = ix.Width, ix.Height
+	if ix.FPS > 0 && !st.fpsFixed {
+		// The file says its rate (rtpstream gen writes it): sessions,
+		// made after this open, pace by it.
+		st.FPS = ix.FPS
+	}
 	warnLabSizes(log, st.Name, ix.Lengths)
 	st.store = newDiskStore(s.ctx, mf, s.frames, s.cfg.MTU, func(err error) {
 		log.Warn("skipping frames that cannot be read or sent (logged once)", "file", st.file, "err", err)

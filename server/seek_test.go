@@ -216,3 +216,25 @@ func TestFFmpegSeek(t *testing.T) {
 		t.Fatalf("ffmpeg -ss 10 got frames %s, want 300 first", strings.Join(got, " "))
 	}
 }
+
+// TestFileDeclaresRate: a file whose frames declare their rate (what
+// `rtpstream gen` writes) plays at it, not at Config.FPS.
+func TestFileDeclaresRate(t *testing.T) {
+	media := t.TempDir()
+	var b bytes.Buffer
+	for _, f := range splitFrames(t, numberedMJPEG(t, 60)) {
+		b.Write(mjpeg.WithRate(f, 30))
+	}
+	writeFile(t, media+"/gen.mjpeg", b.Bytes())
+	_, addr := startServer(t, Config{MediaDir: media, FPS: 20})
+	c := dialCtl(t, addr)
+	resp := c.do("DESCRIBE", c.url("/gen.mjpeg"))
+	wantStatus(t, "DESCRIBE", resp, 200)
+	if sdp := string(resp.Body); !strings.Contains(sdp, "a=framerate:30\r\n") || !strings.Contains(sdp, "a=range:npt=0-2.000\r\n") {
+		t.Errorf("SDP of 60 frames declared at 30 fps: %s", sdp)
+	}
+	_, _, ts, _ := playTCP(t, addr, "/gen.mjpeg", 3)
+	if len(ts) < 2 || ts[1]-ts[0] != 3000 {
+		t.Errorf("timestamps %v, want steps of 3000 (30 fps)", ts)
+	}
+}

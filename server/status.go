@@ -111,12 +111,12 @@ func (s *Server) Status() Status {
 		case st.live != nil:
 			st.live.status(&ss)
 		case st.Live:
-			ss.Kind, ss.State, ss.FPS = "pattern", "ready", st.FPS
+			ss.Kind, ss.State, ss.FPS = "pattern", "ready", st.rate()
 			ss.Width, ss.Height = st.size()
 		default:
 			// A file not opened yet shows 0x0: opening it to fill
 			// a status page would index the whole library.
-			ss.Kind, ss.State, ss.FPS = "file", "ready", st.FPS
+			ss.Kind, ss.State, ss.FPS = "file", "ready", st.rate()
 			ss.Width, ss.Height = st.size()
 		}
 		out.Streams = append(out.Streams, ss)

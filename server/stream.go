@@ -37,6 +37,9 @@ type Stream struct {
 	// noLoop ends playback at the last frame (recordings), whatever
 	// Config.NoLoop says.
 	noLoop bool
+	// fpsFixed says FPS was configured for this file: the rate the file
+	// declares (mjpeg.RateOf) does not replace it when it is opened.
+	fpsFixed bool
 
 	// mu guards the fields below. store is set by the first open (for a
 	// recording, by every open that finds the folder changed); a session
@@ -57,6 +60,14 @@ func (st *Stream) lastTick(t time.Time) time.Time {
 		return t
 	}
 	return st.epoch.Add(t.Sub(st.epoch) / period * period)
+}
+
+// rate is FPS, read under mu: opening a file may set it to the rate the
+// file declares, while a status request reads it.
+func (st *Stream) rate() float64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.FPS
 }
 
 // size is the picture size, 0x0 for a file not opened yet.

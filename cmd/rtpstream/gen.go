@@ -72,7 +72,9 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				return err
 			}
 			for _, fr := range batch {
-				if err := mw.WriteFrame(fr); err != nil {
+				// The rate travels in the file (a JPEG comment), so
+				// `serve` plays it at the rate it was made for.
+				if err := mw.WriteFrame(mjpeg.WithRate(fr, *fps)); err != nil {
 					return err
 				}
 			}

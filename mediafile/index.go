@@ -53,8 +53,8 @@ type Index struct {
 	// `rtpstream gen` writes), 0 when it declares none.
 	FPS     float64
 	Offsets []int64
-	Lengths       []uint32
-	Flags         []uint8
+	Lengths []uint32
+	Flags   []uint8
 	// Names are the files of a folder source, in play order.
 	Names []string
 	// Tail says why indexing stopped before the end of the file (a

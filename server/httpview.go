@@ -394,8 +394,10 @@ func (s *Server) snapshot(r *http.Request, st *Stream) ([]byte, int, string) {
 		}
 		idx = min(int(sec*st.FPS), n-1)
 	}
-	// The frame itself, or the next one that can be sent (a frame still
-	// converting, or unreadable, is skipped as playback skips it).
+	// The frame itself (converted now if the converter has not got to
+	// it), or the next one that can be sent (an unreadable frame is
+	// skipped as playback skips it).
+	store.prepare(idx)
 	for k := range min(n, 2*prefetchAhead) {
 		if f, err := store.frame((idx + k) % n); err == nil {
 			return f.jpeg, http.StatusOK, ""

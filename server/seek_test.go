@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -236,5 +238,28 @@ func TestFileDeclaresRate(t *testing.T) {
 	_, _, ts, _ := playTCP(t, addr, "/gen.mjpeg", 3)
 	if len(ts) < 2 || ts[1]-ts[0] != 3000 {
 		t.Errorf("timestamps %v, want steps of 3000 (30 fps)", ts)
+	}
+}
+
+// TestSnapshotOfColdMovie: the snapshot of a file whose frames need
+// converting (the lab's 4:4:4 movie), asked before anything played it,
+// is the converted frame, not a 503.
+func TestSnapshotOfColdMovie(t *testing.T) {
+	movie := testenv.SharedPath(t, "media/movie.Mjpeg")
+	media := t.TempDir()
+	b, err := os.ReadFile(movie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(media, "movie.Mjpeg"), b)
+	srv, _ := startServer(t, Config{MediaDir: media})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/movie.Mjpeg/snapshot.jpg?t=10", nil))
+	if rec.Code != 200 {
+		t.Fatalf("snapshot: %d %s", rec.Code, rec.Body)
+	}
+	img, err := jpeg.Decode(rec.Body)
+	if err != nil || img.Bounds().Dx() != 384 || img.Bounds().Dy() != 288 {
+		t.Fatalf("snapshot: %v %v", err, img.Bounds())
 	}
 }

@@ -33,6 +33,10 @@ const (
 	// retireRetry is how soon a removed stream whose readers were told
 	// to end is looked at again, to close its file once they are gone.
 	retireRetry = 200 * time.Millisecond
+	// retireGrace is how long a retired stream's file stays open at
+	// least: a SETUP that looked the stream up just before it was retired
+	// makes its session within it, and that session is ended too.
+	retireGrace = time.Second
 )
 
 // errMediaGone is why a stream retired before it was opened cannot be
@@ -62,6 +66,7 @@ type retiree struct {
 	st     *Stream
 	end    bool
 	reason string
+	at     time.Time
 }
 
 // mediaWatcher keeps the catalog's file streams in step with the media
@@ -391,8 +396,7 @@ func (w *mediaWatcher) retire(st *Stream, end bool, reason string) {
 	if end {
 		w.srv.endReaders(st, reason)
 	}
-	w.retired = append(w.retired, retiree{st: st, end: end, reason: reason})
-	w.sweep()
+	w.retired = append(w.retired, retiree{st: st, end: end, reason: reason, at: time.Now()})
 }
 
 // sweep closes the files of retired streams nobody reads any more. A
@@ -400,11 +404,12 @@ func (w *mediaWatcher) retire(st *Stream, end bool, reason string) {
 // here too.
 func (w *mediaWatcher) sweep() {
 	kept := w.retired[:0]
+	now := time.Now()
 	for _, r := range w.retired {
 		if r.end {
 			w.srv.endReaders(r.st, r.reason)
 		}
-		if w.srv.hasReaders(r.st) {
+		if now.Sub(r.at) < retireGrace || w.srv.hasReaders(r.st) {
 			kept = append(kept, r)
 			continue
 		}

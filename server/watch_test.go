@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,7 +19,7 @@ import (
 
 // serveWatched runs a server on dir like startServer, with the watcher
 // tuned by wc (set before Serve starts it), logging into logs.
-func serveWatched(t *testing.T, dir string, wc watchConfig, logs *logBuffer) string {
+func serveWatched(t *testing.T, dir string, wc watchConfig, logs *logBuffer) (*Server, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := New(ctx, Config{MediaDir: dir, CacheDir: t.TempDir(), PatternFrames: 2, Logger: logs.logger()})
@@ -39,7 +40,7 @@ func serveWatched(t *testing.T, dir string, wc watchConfig, logs *logBuffer) str
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return srv.Addr().String()
+	return srv, srv.Addr().String()
 }
 
 // describeStatus sends DESCRIBE for path on a new connection and returns
@@ -151,6 +152,13 @@ func (fr *fileReader) waitPackets(t *testing.T, what string, n int64, d time.Dur
 	testenv.WaitFor(t, d, what, func() bool { return fr.packets.Load() > n })
 }
 
+// isOpen reports whether the catalog has the file stream name opened.
+func isOpen(srv *Server, name string) bool {
+	srv.cat.mu.RLock()
+	defer srv.cat.mu.RUnlock()
+	return slices.ContainsFunc(srv.cat.open, func(st *Stream) bool { return st.Name == name })
+}
+
 // copyIn writes b to path the way a copy does: first half, a pause
 // (the watcher must not index a half-written file), then the rest.
 func copyIn(t *testing.T, path string, b []byte, pause time.Duration) {
@@ -179,7 +187,7 @@ func TestWatchAddRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs logBuffer
-	addr := serveWatched(t, dir, watchConfig{}, &logs)
+	srv, addr := serveWatched(t, dir, watchConfig{}, &logs)
 	if code, _ := describeStatus(t, addr, "/b.mjpeg"); code != 404 {
 		t.Fatalf("DESCRIBE /b.mjpeg before the copy: %d", code)
 	}
@@ -197,6 +205,9 @@ func TestWatchAddRemove(t *testing.T) {
 	other := playStream(t, addr, "/a.mjpeg", false)
 	udp.waitPackets(t, "UDP RTP of /b.mjpeg", 0, 5*time.Second)
 	tcp.waitPackets(t, "TCP RTP of /b.mjpeg", 0, 5*time.Second)
+	if !isOpen(srv, "/b.mjpeg") {
+		t.Fatal("/b.mjpeg playing but not among the opened files")
+	}
 	if err := os.Remove(filepath.Join(dir, "b.mjpeg")); err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +223,8 @@ func TestWatchAddRemove(t *testing.T) {
 		t.Error("the other file's session got BYE")
 	default:
 	}
+	// Its file is closed once its readers are gone.
+	testenv.WaitFor(t, 5*time.Second, "the removed file closed", func() bool { return !isOpen(srv, "/b.mjpeg") })
 	if n := len(logs.lines("media removed", "/b.mjpeg")); n != 1 {
 		t.Errorf("%d 'media removed' lines, want 1:\n%s", n, logs.String())
 	}
@@ -227,7 +240,7 @@ func TestWatchChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs logBuffer
-	addr := serveWatched(t, dir, watchConfig{}, &logs)
+	_, addr := serveWatched(t, dir, watchConfig{}, &logs)
 	waitDescribe(t, addr, "/a.mjpeg", 200, "a=range:npt=0-0.150", time.Second)
 	r := playStream(t, addr, "/a.mjpeg", false)
 	r.waitPackets(t, "RTP of /a.mjpeg", 0, 5*time.Second)
@@ -266,7 +279,7 @@ func TestWatchJPEGFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs logBuffer
-	addr := serveWatched(t, dir, watchConfig{}, &logs)
+	_, addr := serveWatched(t, dir, watchConfig{}, &logs)
 	waitDescribe(t, addr, "/timelapse", 200, "a=range:npt=0-0.150", time.Second)
 	waitDescribe(t, addr, "/timelapse/clip.mjpeg", 200, "a=range:npt=0-0.100", time.Second)
 	r := playStream(t, addr, "/timelapse", false)
@@ -309,7 +322,7 @@ func TestWatchJPEGFolder(t *testing.T) {
 func TestWatchRescanDeletedWhilePlaying(t *testing.T) {
 	dir := t.TempDir()
 	var logs logBuffer
-	addr := serveWatched(t, dir, watchConfig{noNotify: true, rescan: 700 * time.Millisecond, settle: 50 * time.Millisecond}, &logs)
+	_, addr := serveWatched(t, dir, watchConfig{noNotify: true, rescan: 700 * time.Millisecond, settle: 50 * time.Millisecond}, &logs)
 	file := filepath.Join(dir, "late.mjpeg")
 	if err := os.WriteFile(file, testMJPEG(t, 4), 0o644); err != nil {
 		t.Fatal(err)

@@ -343,3 +343,31 @@ func TestWatchRescanDeletedWhilePlaying(t *testing.T) {
 		t.Errorf("warnings while the deleted file played:\n%s", strings.Join(logs.lines("level=WARN"), "\n"))
 	}
 }
+
+// TestWatchNewFolders: folders made under the media folder while serving
+// are watched (a file written in one is seen well before the 10 s
+// rescan), and a folder moved in whole is scanned.
+func TestWatchNewFolders(t *testing.T) {
+	dir := t.TempDir()
+	var logs logBuffer
+	_, addr := serveWatched(t, dir, watchConfig{}, &logs)
+	deep := filepath.Join(dir, "new", "deeper")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(deep, "x.mjpeg"), testMJPEG(t, 2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitDescribe(t, addr, "/new/deeper/x.mjpeg", 200, "a=range:npt=0-0.100", 2*time.Second)
+
+	outside := filepath.Join(t.TempDir(), "moved")
+	writeJPEGs(t, outside, 0, 2)
+	if err := os.Rename(outside, filepath.Join(dir, "moved")); err != nil {
+		t.Fatal(err)
+	}
+	waitDescribe(t, addr, "/moved", 200, "a=range:npt=0-0.100", 2*time.Second)
+	if err := os.RemoveAll(filepath.Join(dir, "new")); err != nil {
+		t.Fatal(err)
+	}
+	waitDescribe(t, addr, "/new/deeper/x.mjpeg", 404, "", 2*time.Second)
+}

@@ -122,6 +122,9 @@ type File struct {
 
 	// Paths are the declared paths, in file order, with unique names.
 	Paths []Path
+	// Files are the per-file settings (frame rate, loop) of media files,
+	// in file order, with unique names none of which is a declared path.
+	Files []FileSettings
 }
 
 // Credentials are a user name and password (RFC 2617 Basic or Digest).
@@ -301,5 +304,8 @@ func (f *File) String() string {
 	}
 	fmt.Fprintf(&b, " publish_auth=%s read_auth=%s paths=%d",
 		authState(f.PublishCreds), authState(f.ReadCreds), len(f.Paths))
+	if len(f.Files) > 0 {
+		fmt.Fprintf(&b, " files=%d", len(f.Files))
+	}
 	return b.String()
 }

@@ -2,7 +2,9 @@
 // (cli.md): server-wide settings that command-line flags override, and the
 // declared paths of the stream hub — publisher paths (RTSP ANNOUNCE/RECORD,
 // RFC 2326 §10.3 and §10.11) and pulled sources (rtsp:// relays, http://
-// MJPEG streams and polled http:// JPEG snapshots).
+// MJPEG streams and polled http:// JPEG snapshots) — and the settings of
+// single media files (files: a frame rate and a loop setting each, as lab
+// and raw MJPEG files carry no rate).
 //
 // Every key is documented, with an example value, in
 // docs/rtpstream.example.yaml; a test keeps that file and the parser's key

@@ -24,7 +24,7 @@ func TestExampleValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Paths) == 0 || !f.HasListen || f.PublishCreds == nil || f.ReadCreds == nil {
+	if len(f.Paths) == 0 || len(f.Files) == 0 || !f.HasListen || f.PublishCreds == nil || f.ReadCreds == nil {
 		t.Fatalf("example parsed to %v", f)
 	}
 	kinds := map[Kind]bool{}
@@ -59,16 +59,20 @@ func TestExampleComplete(t *testing.T) {
 			commented[level+k.Value] = true
 		}
 	}
+	// level is where the entries of a top-level mapping of names keep
+	// their keys.
+	level := map[string]string{"paths": "path.", "files": "file."}
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		note("top.", top.Content[i])
-		if top.Content[i].Value != "paths" {
+		lv := level[top.Content[i].Value]
+		if lv == "" {
 			continue
 		}
-		paths := top.Content[i+1]
-		for j := 0; j+1 < len(paths.Content); j += 2 {
-			p := paths.Content[j+1]
+		entries := top.Content[i+1]
+		for j := 0; j+1 < len(entries.Content); j += 2 {
+			p := entries.Content[j+1]
 			for k := 0; k+1 < len(p.Content); k += 2 {
-				note("path.", p.Content[k])
+				note(lv, p.Content[k])
 			}
 		}
 	}
@@ -94,4 +98,5 @@ func TestExampleComplete(t *testing.T) {
 	}
 	check("top.", topKeys)
 	check("path.", pathKeys)
+	check("file.", fileKeys)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ func FuzzParse(f *testing.F) {
 		"listen: ':8554'\nfps: 20\npublish: true\npaths:\n  cam1:\n    source: rtsp://u:p@h/s\n",
 		"paths:\n  a/b:\n    source: http://h/x.jpg\n    snapshot_interval: 1s\n    on_demand: false\n",
 		"paths:\n  a:\n    publish_user: u\n    publish_pass_file: f\n    read_user: r\n    read_pass_env: E\n",
-		"a: &x [1, *x]\n", "---\n...\n---\n", "paths: {a: {source: publisher}, b: ~}\n",
+		"a: &x [1, *x]\n", "files:\n  a/b.mjpeg: {fps: 12.5, loop: false}\n  t: {loop: true}\n", "---\n...\n---\n", "paths: {a: {source: publisher}, b: ~}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -53,6 +54,19 @@ func FuzzParse(f *testing.F) {
 		}
 		if len(file.Paths) > MaxPaths {
 			t.Fatalf("%d paths", len(file.Paths))
+		}
+		files := make(map[string]bool, len(file.Files))
+		for _, fs := range file.Files {
+			if msg := checkFileName(fs.Name); msg != "" || files[fs.Name] || names[fs.Name] {
+				t.Fatalf("accepted bad, repeated or hidden file name %q: %s", fs.Name, msg)
+			}
+			files[fs.Name] = true
+			if fs.FPS < 0 || fs.FPS > MaxFPS || math.IsNaN(fs.FPS) || fs.FPS == 0 && !fs.HasLoop {
+				t.Fatalf("bad file settings %v", fs)
+			}
+		}
+		if len(file.Files) > MaxFiles {
+			t.Fatalf("%d files", len(file.Files))
 		}
 	})
 }

@@ -10,7 +10,7 @@ func credKeys(prefix string) []string {
 // topKeys are the keys known at the top level, in the order the example
 // file documents them. A key not listed is an error.
 var topKeys = append(append(append([]string{"listen", "media", "fps", "publish"},
-	credKeys("publish")...), credKeys("read")...), "paths")
+	credKeys("publish")...), credKeys("read")...), "paths", "files")
 
 // pathKeys are the keys known in a path's mapping.
 var pathKeys = append(append(append(append([]string{

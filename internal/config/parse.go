@@ -213,6 +213,8 @@ func (d *decoder) file(root *yaml.Node) *File {
 			f.Publish, f.HasPublish = d.boolean(e.v, e.key)
 		case "paths":
 			f.Paths = d.paths(e.v)
+		case "files":
+			f.Files = d.files(e.v) // files.go
 		default:
 			if !pub.take(d, e, "") && !read.take(d, e, "") {
 				d.errorf(e.k.Line, e.key, "internal error: key not handled")
@@ -221,45 +223,57 @@ func (d *decoder) file(root *yaml.Node) *File {
 	}
 	f.PublishCreds = pub.finish(d, "")
 	f.ReadCreds = read.finish(d, "")
+	d.filesRules(f)
 	return f
 }
 
 // paths decodes the paths mapping.
 func (d *decoder) paths(n *yaml.Node) []Path {
+	var out []Path
+	d.named(n, "paths", "path", MaxPaths, checkName, func(k, v *yaml.Node, ctx string) {
+		if p, ok := d.path(k, v, ctx); ok {
+			out = append(out, p)
+		}
+	})
+	return out
+}
+
+// named walks a top-level mapping of names (paths, files) under key: at
+// most limit entries, each name a scalar that check accepts (it returns
+// why not) and not repeated; each is called with the entry's name and
+// value nodes and its dotted context, "KEY.NAME". noun names an entry in
+// messages.
+func (d *decoder) named(n *yaml.Node, key, noun string, limit int, check func(string) string, each func(k, v *yaml.Node, ctx string)) {
 	if isNull(n) {
-		return nil
+		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n.Line, "paths", "must be a mapping of path names to settings, not %s", describe(n))
-		return nil
+		d.errorf(n.Line, key, "must be a mapping of %s names to settings, not %s", noun, describe(n))
+		return
 	}
-	if len(n.Content)/2 > MaxPaths {
-		d.errorf(n.Line, "paths", "more than %d paths", MaxPaths)
-		return nil
+	if len(n.Content)/2 > limit {
+		d.errorf(n.Line, key, "more than %d %ss", limit, noun)
+		return
 	}
-	var out []Path
 	first := make(map[string]int)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode || isNull(k) {
-			d.errorf(k.Line, "paths", "a path name must be a scalar, not %s", describe(k))
+			d.errorf(k.Line, key, "a %s name must be a scalar, not %s", noun, describe(k))
 			continue
 		}
-		ctx := join("paths", safeKey(k.Value))
-		if msg := checkName(k.Value); msg != "" {
+		ctx := join(key, safeKey(k.Value))
+		if msg := check(k.Value); msg != "" {
 			d.errorf(k.Line, ctx, "%s", msg)
 			continue
 		}
 		if line, dup := first[k.Value]; dup {
-			d.errorf(k.Line, ctx, "duplicate path (first at line %d)", line)
+			d.errorf(k.Line, ctx, "duplicate %s (first at line %d)", noun, line)
 			continue
 		}
 		first[k.Value] = k.Line
-		if p, ok := d.path(k, v, ctx); ok {
-			out = append(out, p)
-		}
+		each(k, v, ctx)
 	}
-	return out
 }
 
 // path decodes one path's settings; ctx is "paths.NAME".

@@ -217,12 +217,18 @@ func checkName(name string) string {
 			return fmt.Sprintf("path name contains %q (allowed: letters, digits and %s)", r, nameChars)
 		}
 	}
-	for _, seg := range strings.Split(name, "/") {
+	return segmentProblem("path", name)
+}
+
+// segmentProblem returns why name, a path or file name (noun), has a bad
+// '/'-separated segment (empty, "." or ".."), or "".
+func segmentProblem(noun, name string) string {
+	for seg := range strings.SplitSeq(name, "/") {
 		switch seg {
 		case "":
-			return "path name has an empty segment (//)"
+			return noun + " name has an empty segment (//)"
 		case ".", "..":
-			return fmt.Sprintf("path name has a %q segment", seg)
+			return fmt.Sprintf("%s name has a %q segment", noun, seg)
 		}
 	}
 	return ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -370,4 +371,62 @@ func TestWatchNewFolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitDescribe(t, addr, "/new/deeper/x.mjpeg", 404, "", 2*time.Second)
+}
+
+// TestWatchRemovedEndsHTTPViewers: an HTTP viewer of a removed file is
+// ended (its response ends) and the file's feed forgotten.
+func TestWatchRemovedEndsHTTPViewers(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "v.mjpeg")
+	if err := os.WriteFile(file, testMJPEG(t, 3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	srv, _ := serveWatched(t, dir, watchConfig{}, &logs)
+	base := serveHTTPView(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v.mjpeg"+mjpegSuffix, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got := make(chan struct{})
+	ended := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		first := true
+		for {
+			if _, err := resp.Body.Read(buf); err != nil {
+				ended <- err
+				return
+			}
+			if first {
+				close(got)
+				first = false
+			}
+		}
+	}()
+	select {
+	case <-got:
+	case err := <-ended:
+		t.Fatalf("viewer ended before its first bytes: %v", err)
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the removed file's HTTP viewer was not ended within 3 s")
+	}
+	testenv.WaitFor(t, 5*time.Second, "the feed forgotten", func() bool {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return len(srv.feeds) == 0 && len(srv.viewers) == 0
+	})
 }

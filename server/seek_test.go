@@ -118,6 +118,43 @@ func playTCP(t *testing.T, addr, path string, max int, headers ...string) (*rtsp
 	return resp, nums, ts, false
 }
 
+// playFrames plays path over TCP with the extra PLAY headers until BYE
+// and returns the frames as received (depacketized JPEGs).
+func playFrames(t *testing.T, addr, path string, headers ...string) [][]byte {
+	t.Helper()
+	c := dialCtl(t, addr)
+	resp := c.do("SETUP", c.url(path+"/stream=0"), "Transport: RTP/AVP/TCP;unicast;interleaved=0-1")
+	sess := "Session: " + sessionOf(t, resp)
+	wantStatus(t, "PLAY", c.do("PLAY", c.url(path+"/"), append([]string{sess}, headers...)...), 200)
+	var col collector
+	_ = c.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		m, err := c.r.Read()
+		if err != nil {
+			t.Fatalf("read: %v (after %d frames)", err, len(col.frames))
+		}
+		f, ok := m.(*rtsp.Frame)
+		if !ok {
+			continue
+		}
+		if f.Channel == 0 {
+			col.push(t, f.Payload)
+			continue
+		}
+		if pkts, err := rtcp.Unmarshal(f.Payload); err == nil {
+			for _, p := range pkts {
+				if _, ok := p.(*rtcp.Goodbye); ok {
+					out := make([][]byte, len(col.frames))
+					for i, fr := range col.frames {
+						out[i] = fr.jpeg
+					}
+					return out
+				}
+			}
+		}
+	}
+}
+
 // seekServer serves a 400-frame numbered file at 30 fps.
 func seekServer(t *testing.T, cfg Config, frames int) string {
 	media := t.TempDir()
@@ -178,6 +215,18 @@ func TestScale(t *testing.T) {
 			}
 		}
 	}
+	// What Scale 2 and -1 send decodes in ffmpeg without an error.
+	t.Run("ffmpeg decodes", func(t *testing.T) {
+		ffmpeg := testenv.LookPeer(t, "ffmpeg")
+		for _, scale := range []string{"2", "-1"} {
+			raw := filepath.Join(t.TempDir(), "got.mjpeg")
+			writeFile(t, raw, bytes.Join(playFrames(t, addr, "/clip.mjpeg", "Scale: "+scale, "Range: npt=1-"), nil))
+			out, err := exec.Command(ffmpeg, "-v", "error", "-f", "mjpeg", "-i", raw, "-f", "null", "-").CombinedOutput()
+			if err != nil || len(out) != 0 {
+				t.Errorf("Scale %s: ffmpeg decoding what was sent: %v %s", scale, err, out)
+			}
+		}
+	})
 	for _, bad := range []string{"abc", "0", "100", "-0.001"} {
 		resp, _, _, _ := playTCP(t, addr, "/clip.mjpeg", 1, "Scale: "+bad)
 		wantStatus(t, "PLAY Scale "+bad, resp, rtsp.StatusHeaderFieldNotValidForResource)

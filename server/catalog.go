@@ -288,7 +288,7 @@ func folderEntry(root, p string) *mediaEntry {
 // fileStream is a file stream for e, opened on first use
 // (Server.openStream).
 func fileStream(cfg Config, e *mediaEntry) *Stream {
-	return &Stream{Name: e.name, FPS: cfg.FPS, file: e.path, epoch: time.Now()}
+	return withFileSettings(cfg, &Stream{Name: e.name, FPS: cfg.FPS, file: e.path, epoch: time.Now()}) // filesettings.go
 }
 
 // loadCatalog starts rendering the test pattern and lists the media

@@ -48,6 +48,11 @@ type Config struct {
 	// of starting again from its first frame.
 	NoLoop bool
 
+	// Files are per-file settings (frame rate, loop) over FPS and NoLoop,
+	// by stream name; see FileSettings and Server.SetFiles. At most
+	// MaxFileSettings.
+	Files []FileSettings
+
 	// SessionTimeout ends a session that sent no RTSP request and no RTCP
 	// for this long. Default 60 s. It is advertised in Session;timeout=N.
 	SessionTimeout time.Duration
@@ -161,6 +166,11 @@ type Config struct {
 	// and used by default where the kernel supports it).
 	DisableGSO bool
 
+	// files holds the current Files, shared by every copy of the
+	// server's Config (made by withDefaults; Server.SetFiles replaces
+	// its content).
+	files *fileTable
+
 	// perAddrSkipLoopback is set by withDefaults when MaxConnsPerAddr took
 	// its default, which does not apply to loopback addresses.
 	perAddrSkipLoopback bool
@@ -217,6 +227,7 @@ func (c Config) withDefaults() Config {
 	if c.FPS <= 0 {
 		c.FPS = 20
 	}
+	c.files = newFileTable(c.Files)
 	if c.PatternFPS <= 0 {
 		c.PatternFPS = 30
 	}

@@ -384,7 +384,7 @@ func (c *conn) playResponse(req *rtsp.Request, ss *Session) *rtsp.Response {
 	case ss.stream.Live:
 	case ss.hasEnd:
 		r.End, r.HasEnd = ss.npt(ss.endPos), true
-	case c.srv.cfg.NoLoop && ss.step > 0:
+	case ss.stream.noLoop && ss.step > 0:
 		r.End, r.HasEnd = ss.stream.Duration(), true
 	}
 	if ss.stream.Live {

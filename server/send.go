@@ -43,7 +43,7 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 	store := ss.store
 	n := int64(store.len())
 	pastEnd := ss.hasEnd && (ss.step > 0 && ss.pos > ss.endPos || ss.step < 0 && ss.pos < ss.endPos)
-	if pastEnd || !st.Live && (s.cfg.NoLoop || st.noLoop) && (ss.pos >= n || ss.pos < 0) {
+	if pastEnd || !st.Live && st.noLoop && (ss.pos >= n || ss.pos < 0) {
 		ss.state = stateReady
 		ss.gen++
 		ss.hasEnd = false

@@ -110,6 +110,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.authLimit = newAuthLimiter(cfg.AuthThrottle, s.log)
 	s.sched = newScheduler(s.sendDue, s.flush)
 	s.sched.deliver = s.deliverLive
+	if err := s.SetFiles(cfg.Files); err != nil {
+		return nil, err
+	}
 	if err := s.SetPaths(cfg.Paths); err != nil {
 		return nil, err
 	}

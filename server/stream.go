@@ -34,8 +34,9 @@ type Stream struct {
 	// rec is a recording folder's timeline (recordings.go); nil for
 	// others.
 	rec *recordings
-	// noLoop ends playback at the last frame (recordings), whatever
-	// Config.NoLoop says.
+	// noLoop ends playback at the last frame with an RTCP BYE instead of
+	// looping: always for recordings, for files Config.NoLoop unless
+	// their FileSettings say otherwise (withFileSettings).
 	noLoop bool
 	// fpsFixed says FPS was configured for this file: the rate the file
 	// declares (mjpeg.RateOf) does not replace it when it is opened.

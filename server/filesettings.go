@@ -142,6 +142,12 @@ func (s *Server) SetFiles(files []FileSettings) error {
 		return err
 	}
 	s.cfg.files.set(files)
+	s.warnUnmatchedFiles(files)
+	return nil
+}
+
+// warnUnmatchedFiles logs the names of files that match no media file.
+func (s *Server) warnUnmatchedFiles(files []FileSettings) {
 	media := s.cat.mediaEntries()
 	var missing []string
 	for _, f := range files {
@@ -157,5 +163,4 @@ func (s *Server) SetFiles(files []FileSettings) error {
 		}
 		s.log.Warn("file settings: no media file of this name (yet)", "stream", name, "media", s.cfg.MediaDir)
 	}
-	return nil
 }

@@ -91,6 +91,9 @@ type Server struct {
 // on first use) and returns a server ready to Listen.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
+	if err := validateFiles(cfg.Files); err != nil {
+		return nil, err
+	}
 	cat, err := loadCatalog(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -110,9 +113,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.authLimit = newAuthLimiter(cfg.AuthThrottle, s.log)
 	s.sched = newScheduler(s.sendDue, s.flush)
 	s.sched.deliver = s.deliverLive
-	if err := s.SetFiles(cfg.Files); err != nil {
-		return nil, err
-	}
+	s.warnUnmatchedFiles(cfg.Files)
 	if err := s.SetPaths(cfg.Paths); err != nil {
 		return nil, err
 	}

@@ -172,6 +172,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		cfg.PublishCredentials = &rtsp.Credentials{Username: *pubUser, Password: *pubPass}
 	}
 	cfg.Paths = pathsOf(conf, relays)
+	cfg.Files = filesOf(conf)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -223,6 +224,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, hooks s
 		stop := reloadOnHUP(ctx, log, srv, func() ([]server.PathConfig, error) {
 			f, err := loadConfig()
 			if err != nil {
+				return nil, err
+			}
+			// files: apply to file streams made from now on (cannot
+			// fail once the file is valid; applied even if the paths
+			// then are not).
+			if err := srv.SetFiles(filesOf(f)); err != nil {
 				return nil, err
 			}
 			return pathsOf(f, relays), nil

@@ -75,6 +75,25 @@ func pathsOf(f *config.File, relays relayFlags) []server.PathConfig {
 	return append(out, relays...)
 }
 
+// filesOf turns a configuration file's files: into the server's per-file
+// settings (nil without a file): names gain their leading '/', an unset
+// loop stays nil so that --no-loop decides.
+func filesOf(f *config.File) []server.FileSettings {
+	if f == nil {
+		return nil
+	}
+	out := make([]server.FileSettings, 0, len(f.Files))
+	for _, fs := range f.Files {
+		s := server.FileSettings{Name: "/" + fs.Name, FPS: fs.FPS}
+		if fs.HasLoop {
+			s.Loop = &fs.Loop
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// creds converts config credentials to the server's (nil stays nil).
 func creds(c *config.Credentials) *rtsp.Credentials {
 	if c == nil {
 		return nil

@@ -181,6 +181,18 @@ func (mf *File) Prepare(i int) {
 	mf.conv.prepare(i)
 }
 
+// Converted reports how many of the frames that need converting are
+// converted (or failed for good), and how many need it.
+func (mf *File) Converted() (done, total int) {
+	total = mf.ix.NeedsConversion()
+	if mf.conv == nil {
+		return total, total
+	}
+	mf.conv.mu.Lock()
+	defer mf.conv.mu.Unlock()
+	return total - mf.conv.left, total
+}
+
 // Close stops the converter and closes the file.
 func (mf *File) Close() error {
 	if mf.conv != nil {

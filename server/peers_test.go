@@ -354,6 +354,18 @@ func TestLabMovieThroughPeers(t *testing.T) {
 	// 100 fps and no loop: the whole movie in 5 s, then BYE ends the peers.
 	srv, _ := startServer(t, Config{MediaDir: media, FPS: 100, NoLoop: true})
 	url := srv.URLs()[0]
+	// This test is about what the peers decode, at 5x the lab's rate: let
+	// the background converter finish first (under -race it runs slower
+	// than 100 fps; playback would skip what it has not reached).
+	// TestLabMovieColdStart plays it cold at its own rate.
+	st, _ := srv.cat.lookup("/movie.Mjpeg")
+	if err := srv.openStream(st); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, 3*time.Minute, "the movie converted", func() bool {
+		done, total := st.frames().(*diskStore).mf.Converted()
+		return done == total
+	})
 	// The source frames as decoded by ffmpeg, from a raw copy of the file.
 	rawSrc := filepath.Join(t.TempDir(), "movie.mjpeg")
 	writeFile(t, rawSrc, labToRaw(t, b))

@@ -312,3 +312,35 @@ func TestSnapshotOfColdMovie(t *testing.T) {
 		t.Fatalf("snapshot: %v %v", err, img.Bounds())
 	}
 }
+
+// TestLabMovieColdStart: the lab's 4:4:4 movie, never seen before (empty
+// cache folder), plays at 20 fps from its first frame with no frame
+// skipped: PLAY converts the first one and the background converter stays
+// ahead (RTP timestamps advance by exactly one frame each, which a skipped
+// frame would break).
+func TestLabMovieColdStart(t *testing.T) {
+	if raceEnabled {
+		t.Skip("real-time speed of the converter: not under the race detector")
+	}
+	movie := testenv.SharedPath(t, "media/movie.Mjpeg")
+	media := t.TempDir()
+	b, err := os.ReadFile(movie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(media, "movie.Mjpeg"), b)
+	_, addr := startServer(t, Config{MediaDir: media})
+	c := dialCtl(t, addr)
+	wantStatus(t, "DESCRIBE", c.do("DESCRIBE", c.url("/movie.Mjpeg")), 200)
+	start := time.Now()
+	_, _, ts, _ := playTCP(t, addr, "/movie.Mjpeg", 60)
+	t.Logf("60 frames in %v from SETUP", time.Since(start))
+	if len(ts) != 60 {
+		t.Fatalf("%d frames", len(ts))
+	}
+	for i := 1; i < len(ts); i++ {
+		if ts[i]-ts[i-1] != 4500 {
+			t.Fatalf("frame %d: timestamp step %d, want 4500 (a frame was skipped)", i, ts[i]-ts[i-1])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package mediafile
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -80,12 +81,17 @@ func Open(ctx context.Context, path string, opt Options) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := cacheKey(abs, fi.Size(), fi.ModTime().UnixNano())
-	ix := loadIndex(opt.CacheDir, key, fi.Size(), fi.ModTime().UnixNano())
+	size, mtime, err := stamp(abs, fi)
+	if err != nil {
+		return nil, err
+	}
+	key := cacheKey(abs, size, mtime)
+	ix := loadIndex(opt.CacheDir, key, size, mtime)
 	if ix == nil {
 		if ix, err = Build(ctx, abs, opt.Reader); err != nil {
 			return nil, err
 		}
+		ix.Size, ix.ModTime = size, mtime
 		if ix.Tail != "" {
 			log.Warn("media file: playing the frames before a bad or truncated part", "file", abs, "frames", ix.Len(), "reason", ix.Tail)
 		}
@@ -202,6 +208,35 @@ func (mf *File) Close() error {
 		return mf.f.Close()
 	}
 	return nil
+}
+
+// stamp is what identifies a version of a file (its size and mtime) or of
+// a folder of JPEGs (the total size of its JPEGs and a digest of their
+// names, sizes and mtimes folded into the mtime), so that a JPEG rewritten
+// in place, which leaves the folder's own mtime alone, gets a new index.
+func stamp(abs string, fi os.FileInfo) (size, mtime int64, err error) {
+	if !fi.IsDir() {
+		return fi.Size(), fi.ModTime().UnixNano(), nil
+	}
+	ents, err := os.ReadDir(abs)
+	if err != nil {
+		return 0, 0, err
+	}
+	h := sha256.New()
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		size += info.Size()
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", e.Name(), info.Size(), info.ModTime().UnixNano())
+	}
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return size, int64(binary.LittleEndian.Uint64(d[:8]) &^ (1 << 63)), nil
 }
 
 // cacheKey names a file's cache entries: a changed file (size or mtime)

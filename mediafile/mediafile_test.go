@@ -252,3 +252,31 @@ func BenchmarkConvertMovieFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// TestFolderRewriteReindexes: a JPEG rewritten in place (the folder's own
+// mtime unchanged) gets the folder a new index, not the cached one.
+func TestFolderRewriteReindexes(t *testing.T) {
+	dir, cache := t.TempDir(), t.TempDir()
+	a := filepath.Join(dir, "001.jpg")
+	os.WriteFile(a, frame(t, 32, 32, 1), 0o644)
+	os.WriteFile(filepath.Join(dir, "002.jpg"), frame(t, 32, 32, 2), 0o644)
+	mf, err := Open(context.Background(), dir, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf.Close()
+	dfi, _ := os.Stat(dir)
+	big := frame(t, 64, 64, 3)
+	os.WriteFile(a, big, 0o644)
+	later := time.Now().Add(time.Second)
+	os.Chtimes(a, later, later)
+	os.Chtimes(dir, dfi.ModTime(), dfi.ModTime())
+	mf, err = Open(context.Background(), dir, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mf.Close()
+	if b, _, err := mf.Frame(0); err != nil || !bytes.Equal(b, big) {
+		t.Fatalf("frame 0 after the rewrite: %v (%d bytes, want %d)", err, len(b), len(big))
+	}
+}

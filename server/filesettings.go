@@ -99,7 +99,9 @@ func withFileSettings(cfg Config, st *Stream) *Stream {
 		return st
 	}
 	if f.FPS > 0 && f.FPS <= MaxFileFPS {
-		st.FPS = f.FPS
+		// Configured: the rate the file itself declares does not
+		// replace it when the file is opened.
+		st.FPS, st.fpsFixed = f.FPS, true
 	}
 	if f.Loop != nil {
 		st.noLoop = !*f.Loop

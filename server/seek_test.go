@@ -344,3 +344,20 @@ func TestLabMovieColdStart(t *testing.T) {
 		}
 	}
 }
+
+// TestConfiguredRateWinsOverDeclared: a per-file fps in the configuration
+// beats the rate the file declares.
+func TestConfiguredRateWinsOverDeclared(t *testing.T) {
+	media := t.TempDir()
+	var b bytes.Buffer
+	for _, f := range splitFrames(t, numberedMJPEG(t, 20)) {
+		b.Write(mjpeg.WithRate(f, 30))
+	}
+	writeFile(t, media+"/gen.mjpeg", b.Bytes())
+	_, addr := startServer(t, Config{MediaDir: media, Files: []FileSettings{{Name: "/gen.mjpeg", FPS: 10}}})
+	c := dialCtl(t, addr)
+	resp := c.do("DESCRIBE", c.url("/gen.mjpeg"))
+	if sdp := string(resp.Body); !strings.Contains(sdp, "a=framerate:10\r\n") {
+		t.Errorf("SDP: %s", sdp)
+	}
+}

@@ -40,8 +40,8 @@ type storedFrame struct {
 // cost is what the frame takes in the frame cache.
 func (f *storedFrame) cost() int64 {
 	n := int64(len(f.jpeg)) + 256
-	if &f.lab[0] != &f.jpeg[0] {
-		n += int64(len(f.lab))
+	if len(f.lab) > 0 && len(f.jpeg) > 0 && &f.lab[0] != &f.jpeg[0] {
+		n += int64(len(f.lab)) // a converted frame keeps its source too
 	}
 	for _, p := range f.pk.Payloads {
 		n += int64(len(p)) + 24

@@ -29,7 +29,8 @@ type FileSettings struct {
 	// Name is the file's stream path: "/movie.Mjpeg", "/clips/a.mjpeg",
 	// or a folder of JPEGs, "/timelapse".
 	Name string
-	// FPS is the file's frame rate, in (0, MaxFileFPS]; 0 means
+	// FPS is the file's frame rate, in (0, MaxFileFPS], over the rate
+	// the file declares, if any; 0 means the declared rate, else
 	// Config.FPS.
 	FPS float64
 	// Loop: true starts again at the first frame at the end, false ends

@@ -78,16 +78,7 @@ func TestRecordPublished(t *testing.T) {
 	dir := t.TempDir()
 	srv, addr := startServer(t, Config{Paths: []PathConfig{recPath(dir)}})
 	ls := liveOf(t, srv, "/rec")
-	src := pubFrames(t, 5)
-	p := newPub(t, addr, "/rec", true).start()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	sent := 0
-	for start := time.Now(); time.Since(start) < 2500*time.Millisecond && sent < 1000; sent++ {
-		<-tick.C // the publisher's pace, not synchronisation
-		p.sendJPEG(src[sent%len(src)])
-	}
-	pubWait(t, "every frame recorded", func() bool { return recordedFrames(ls) == uint64(sent) })
+	src, sent := publishRecorded(t, addr, ls)
 	if err := srv.SetPaths(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -305,4 +296,21 @@ func TestRecordCrash(t *testing.T) {
 		t.Fatalf("segments %q, want the %d complete ones (the open one had no whole frame)", names, complete)
 	}
 	t.Logf("%d segments, %d frames after the kill and recovery (%d whole frames in the open one)", len(names), len(got), whole)
+}
+
+// publishRecorded publishes 5 distinct frames in turn to /rec at 20 fps for
+// 2.5 s and waits until the path's recorder wrote every one; it returns
+// the frames and how many were sent.
+func publishRecorded(t *testing.T, addr string, ls *liveStream) (src [][]byte, sent int) {
+	t.Helper()
+	src = pubFrames(t, 5)
+	p := newPub(t, addr, "/rec", true).start()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for start := time.Now(); time.Since(start) < 2500*time.Millisecond && sent < 1000; sent++ {
+		<-tick.C // the publisher's pace, not synchronisation
+		p.sendJPEG(src[sent%len(src)])
+	}
+	pubWait(t, "every frame recorded", func() bool { return recordedFrames(ls) == uint64(sent) })
+	return src, sent
 }

@@ -126,16 +126,7 @@ func TestRecordedPathPlaysAsTimeline(t *testing.T) {
 	cfg := recPath(filepath.Join(media, "rec"))
 	srv, addr := startServer(t, Config{MediaDir: media, Paths: []PathConfig{cfg}})
 	ls := liveOf(t, srv, "/rec")
-	src := pubFrames(t, 5)
-	p := newPub(t, addr, "/rec", true).start()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	sent := 0
-	for start := time.Now(); time.Since(start) < 2500*time.Millisecond && sent < 1000; sent++ {
-		<-tick.C // the publisher's pace, not synchronisation
-		p.sendJPEG(src[sent%len(src)])
-	}
-	pubWait(t, "every frame recorded", func() bool { return recordedFrames(ls) == uint64(sent) })
+	_, sent := publishRecorded(t, addr, ls)
 	if err := srv.SetPaths(nil); err != nil { // completes the open segment
 		t.Fatal(err)
 	}

@@ -108,24 +108,7 @@ func TestServeReloadInProcess(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(serveConfig(up, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr testenv.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	reload := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, []string{"--config", conf}, &stdout, &stderr, serveHooks{reload: reload, patternFrames: 8})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("serve did not return")
-		}
-	})
+	stdout, stderr, reload := serveInProcess(t, "--config", conf)
 	line, ok := stdout.WaitLine(10*time.Second, "stream ", "/cam1")
 	if !ok {
 		t.Fatalf("no stream line for cam1:\n%s\n%s", stdout.String(), stderr.String())
@@ -238,4 +221,30 @@ func TestServeSIGHUP(t *testing.T) {
 	if err := c.wait(t, 10*time.Second); err != nil {
 		t.Errorf("serve after SIGTERM: %v\n%s", err, c.stderr.String())
 	}
+}
+
+// serveInProcess runs serve's body with args in this process (a short test
+// pattern; reload stands for SIGHUP) until the test ends, and returns its
+// output buffers and the reload channel.
+func serveInProcess(t *testing.T, args ...string) (stdout, stderr *testenv.Buffer, reload chan struct{}) {
+	t.Helper()
+	stdout, stderr = new(testenv.Buffer), new(testenv.Buffer)
+	ctx, cancel := context.WithCancel(context.Background())
+	reload = make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, args, stdout, stderr, serveHooks{reload: reload, patternFrames: 8})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("serve did not return")
+		}
+	})
+	return stdout, stderr, reload
 }

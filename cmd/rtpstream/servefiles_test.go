@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -72,25 +71,7 @@ func TestServeConfigFiles(t *testing.T) {
 		}
 	}
 	write("  clip.mjpeg: {fps: 10, loop: false}\n  missing.mjpeg: {fps: 5}\n")
-	var stdout, stderr testenv.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	reload := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, []string{"--config", conf, "--cache-dir", "-"}, &stdout, &stderr,
-			serveHooks{reload: reload, patternFrames: 8})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("serve did not return")
-		}
-	})
+	stdout, stderr, reload := serveInProcess(t, "--config", conf, "--cache-dir", "-")
 	line, ok := stdout.WaitLine(10*time.Second, "stream ", "/clip.mjpeg")
 	if !ok {
 		t.Fatalf("no stream line for clip.mjpeg:\n%s\n%s", stdout.String(), stderr.String())

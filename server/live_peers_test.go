@@ -255,20 +255,33 @@ var gstFileTS = regexp.MustCompile(`GstMultiFileSink, filename=\(string\)[^,]*, 
 // depayloaded JPEGs go to files (named by multifilesink's messages, whose
 // timestamps give the window) and through jpegdec, whose errors count as
 // problems. Like ffmpegLiveRead it never calls t's failing methods.
-func gstLiveRead(t testing.TB, url, protocols string) liveRead {
-	r := liveRead{who: "gst " + protocols}
+func gstLiveRead(t testing.TB, url, protocols string) (r liveRead) {
+	r = liveRead{who: "gst " + protocols}
 	dir := t.TempDir()
 	stdout, stderr := runPeer(t, (liveWindow+20)*time.Second, "timeout", "-s", "INT", strconv.Itoa(liveWindow+1),
 		"gst-launch-1.0", "-m", "-e", "rtspsrc", "location="+url, "protocols="+protocols, "latency=300",
 		"!", "rtpjpegdepay", "!", "tee", "name=t",
 		"t.", "!", "queue", "!", "multifilesink", "post-messages=true", "location="+filepath.Join(dir, "f_%05d.jpg"),
 		"t.", "!", "queue", "!", "jpegdec", "!", "fakesink")
+	var writeErrors []string
 	for _, l := range strings.Split(stdout+"\n"+stderr, "\n") {
-		if strings.HasPrefix(l, "ERROR") || strings.Contains(l, "(error)") ||
-			strings.Contains(l, "jpegdec") && strings.Contains(l, "(warning)") {
+		switch {
+		case strings.Contains(l, "Could not write to resource"):
+			// rtspsrc failing to send: under heavy load seen once at
+			// the SIGINT that ends the read (its TEARDOWN), with
+			// every frame of the window received; a problem only if
+			// frames are missing (checked below).
+			writeErrors = append(writeErrors, l)
+		case strings.HasPrefix(l, "ERROR") || strings.Contains(l, "(error)") ||
+			strings.Contains(l, "jpegdec") && strings.Contains(l, "(warning)"):
 			r.problems = append(r.problems, l)
 		}
 	}
+	defer func() {
+		if r.frames < r.sent {
+			r.problems = append(r.problems, writeErrors...)
+		}
+	}()
 	var ts []float64
 	for _, m := range gstFileTS.FindAllStringSubmatch(stdout, -1) {
 		ns, _ := strconv.ParseFloat(m[1], 64)

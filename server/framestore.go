@@ -23,6 +23,9 @@ type frameStore interface {
 	// prepare makes frame i ready now (converted, read, packetized) where
 	// playback starts, so the first frame goes out at once.
 	prepare(i int)
+	// source returns frame i as stored, which the lab's dialect sends
+	// whole: it never waits for conversion or packetizing.
+	source(i int) ([]byte, error)
 	close()
 }
 
@@ -91,6 +94,17 @@ func (ds *diskStore) frame(i int) (*storedFrame, error) {
 	}
 	ds.askAhead(i + 1)
 	return f, nil
+}
+
+func (ds *diskStore) source(i int) ([]byte, error) {
+	if f := ds.cache.get(ds.mf, i); f != nil {
+		return f.lab, nil
+	}
+	b, err := ds.mf.Source(i)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errFrameSkipped, err)
+	}
+	return b, nil
 }
 
 func (ds *diskStore) prepare(i int) {

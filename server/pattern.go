@@ -86,6 +86,14 @@ func (ps *patternStore) frame(i int) (*storedFrame, error) {
 
 func (ps *patternStore) prepare(i int) { _ = ps.render(i) }
 
+func (ps *patternStore) source(i int) ([]byte, error) {
+	f, err := ps.frame(i)
+	if err != nil {
+		return nil, err
+	}
+	return f.lab, nil
+}
+
 func (ps *patternStore) close() {
 	ps.cancel()
 	ps.wg.Wait()

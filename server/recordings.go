@@ -229,6 +229,18 @@ func (ts *timelineStore) frame(i int) (*storedFrame, error) {
 
 func (ts *timelineStore) prepare(i int) { _, _ = ts.frame(i) }
 
+func (ts *timelineStore) source(i int) ([]byte, error) {
+	sg := ts.seg(i)
+	if f := ts.cache.get(sg.mf, i-sg.first); f != nil {
+		return f.lab, nil
+	}
+	b, err := sg.mf.Source(i - sg.first)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errFrameSkipped, err)
+	}
+	return b, nil
+}
+
 // close closes the recording's segment files (Serve's end).
 func (ts *timelineStore) close() { ts.rec.close() }
 

@@ -361,3 +361,30 @@ func TestConfiguredRateWinsOverDeclared(t *testing.T) {
 		t.Errorf("SDP: %s", sdp)
 	}
 }
+
+// TestLabSourceNeverWaitsForConversion: the lab's dialect sends frames as
+// stored, so a frame the converter has not reached is there for it (a lab
+// client of a cold 4:4:4 movie used to lose the frames still converting).
+func TestLabSourceNeverWaitsForConversion(t *testing.T) {
+	movie := testenv.SharedPath(t, "media/movie.Mjpeg")
+	media := t.TempDir()
+	b, err := os.ReadFile(movie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(media, "movie.Mjpeg"), b)
+	srv, _ := startServer(t, Config{MediaDir: media})
+	st, _ := srv.cat.lookup("/movie.Mjpeg")
+	if err := srv.openStream(st); err != nil {
+		t.Fatal(err)
+	}
+	store := st.frames()
+	// The converter starts at frame 0: the last frame is far from ready.
+	if _, err := store.frame(499); err == nil {
+		t.Skip("the converter already reached the last frame")
+	}
+	src, err := store.source(499)
+	if err != nil || !bytes.HasPrefix(src, []byte{0xFF, 0xD8}) {
+		t.Fatalf("source of an unconverted frame: %v", err)
+	}
+}

@@ -56,14 +56,23 @@ func (s *Server) sendDue(e dueEntry, now time.Time) (time.Time, bool) {
 	if idx < 0 {
 		idx += n
 	}
-	f, err := store.frame(int(idx))
-	if err != nil {
+	ts := ss.tsPlay + uint32(ss.sent)*ss.slotTicks
+	if ss.d.wholeJPEG {
+		// The lab's dialect sends the frame as stored: no conversion
+		// or packets to wait for.
+		if lab, err := store.source(int(idx)); err != nil {
+			ss.framesSkipped++
+		} else {
+			ss.ensureScratchFor(1)
+			s.sendFrame(ss, nil, lab, ts, now)
+		}
+	} else if f, err := store.frame(int(idx)); err != nil {
 		// Not read or converted in time, or unreadable: skipped, never
 		// waited for (the stream's clock goes on).
 		ss.framesSkipped++
 	} else {
 		ss.ensureScratchFor(len(f.pk.Payloads))
-		s.sendFrame(ss, f.pk, f.lab, ss.tsPlay+uint32(ss.sent)*ss.slotTicks, now)
+		s.sendFrame(ss, f.pk, f.lab, ts, now)
 	}
 	ss.pos += ss.step
 	ss.sent++

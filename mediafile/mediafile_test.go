@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -43,20 +44,19 @@ func rawFile(t testing.TB, frames ...[]byte) string {
 	return p
 }
 
-// waitFrame waits (deadline 10 s) until frame i is converted.
+// waitFrame waits (deadline 30 s) until frame i is converted.
 func waitFrame(t *testing.T, mf *File, i int) []byte {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b, _, err := mf.Frame(i)
-		if err == nil {
-			return b
-		}
-		if !errors.Is(err, ErrNotReady) || time.Now().After(deadline) {
-			t.Fatalf("frame %d: %v", i, err)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, with a deadline
+	var b []byte
+	var err error
+	testenv.WaitFor(t, 30*time.Second, fmt.Sprintf("frame %d converted", i), func() bool {
+		b, _, err = mf.Frame(i)
+		return !errors.Is(err, ErrNotReady)
+	})
+	if err != nil {
+		t.Fatalf("frame %d: %v", i, err)
 	}
+	return b
 }
 
 func TestBuildAndReadRaw(t *testing.T) {
@@ -174,10 +174,7 @@ func TestConvertsMovie(t *testing.T) {
 		}
 	}
 	waitFrame(t, mf, 498)
-	deadline := time.Now().Add(30 * time.Second)
-	for mf.conv.doneCount() < 500 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // polling a condition, with a deadline
-	}
+	testenv.WaitFor(t, 60*time.Second, "all 500 frames converted", func() bool { return mf.conv.doneCount() == 500 })
 	mf.Close()
 	mf, err = Open(context.Background(), movie, Options{CacheDir: cache})
 	if err != nil {

@@ -294,13 +294,7 @@ func TestFileDeclaresRate(t *testing.T) {
 // converting (the lab's 4:4:4 movie), asked before anything played it,
 // is the converted frame, not a 503.
 func TestSnapshotOfColdMovie(t *testing.T) {
-	movie := testenv.SharedPath(t, "media/movie.Mjpeg")
-	media := t.TempDir()
-	b, err := os.ReadFile(movie)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(media, "movie.Mjpeg"), b)
+	media := movieMedia(t)
 	srv, _ := startServer(t, Config{MediaDir: media})
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/movie.Mjpeg/snapshot.jpg?t=10", nil))
@@ -322,13 +316,7 @@ func TestLabMovieColdStart(t *testing.T) {
 	if raceEnabled {
 		t.Skip("real-time speed of the converter: not under the race detector")
 	}
-	movie := testenv.SharedPath(t, "media/movie.Mjpeg")
-	media := t.TempDir()
-	b, err := os.ReadFile(movie)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(media, "movie.Mjpeg"), b)
+	media := movieMedia(t)
 	_, addr := startServer(t, Config{MediaDir: media})
 	c := dialCtl(t, addr)
 	wantStatus(t, "DESCRIBE", c.do("DESCRIBE", c.url("/movie.Mjpeg")), 200)
@@ -366,13 +354,7 @@ func TestConfiguredRateWinsOverDeclared(t *testing.T) {
 // stored, so a frame the converter has not reached is there for it (a lab
 // client of a cold 4:4:4 movie used to lose the frames still converting).
 func TestLabSourceNeverWaitsForConversion(t *testing.T) {
-	movie := testenv.SharedPath(t, "media/movie.Mjpeg")
-	media := t.TempDir()
-	b, err := os.ReadFile(movie)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(media, "movie.Mjpeg"), b)
+	media := movieMedia(t)
 	srv, _ := startServer(t, Config{MediaDir: media})
 	st, _ := srv.cat.lookup("/movie.Mjpeg")
 	if err := srv.openStream(st); err != nil {
@@ -387,4 +369,17 @@ func TestLabSourceNeverWaitsForConversion(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(src, []byte{0xFF, 0xD8}) {
 		t.Fatalf("source of an unconverted frame: %v", err)
 	}
+}
+
+// movieMedia is a fresh media folder holding a copy of the lab's movie
+// (a cache folder of its own comes with startServer).
+func movieMedia(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(testenv.SharedPath(t, "media/movie.Mjpeg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	media := t.TempDir()
+	writeFile(t, filepath.Join(media, "movie.Mjpeg"), b)
+	return media
 }

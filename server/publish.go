@@ -35,8 +35,9 @@ type announcement struct {
 // for readers.
 //
 // Ownership: depack and the counters are owned by the goroutine that
-// receives the publisher's RTP (its connection's, for TCP; the server's RTP
-// reader, for UDP). The atomics are read by others.
+// receives the publisher's RTP (its connection's, for TCP; for UDP the
+// scheduler's, which reads the RTP port in its wake-ups, or off Linux the
+// server's RTP reader). The atomics are read by others.
 type publisher struct {
 	ls *liveStream
 	// ss is the publisher's own session: its RTP keeps it alive.

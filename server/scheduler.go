@@ -29,6 +29,14 @@ type scheduler struct {
 	// flush is called after each wake-up's entries were sent, to push out
 	// what send queued (nil: nothing to do).
 	flush func()
+
+	// watchFD is a socket the scheduler receives on (see watch), -1 for
+	// none; drain reads what is queued there. draining is set (under mu)
+	// while drain runs, so that frames it posts wake no one: the loop
+	// collects them next.
+	watchFD  int
+	drain    func()
+	draining bool
 }
 
 // batchSlack is how early an entry may be sent to share a wake-up with
@@ -91,7 +99,22 @@ func (h *dueHeap) pop() dueEntry {
 }
 
 func newScheduler(send func(dueEntry, time.Time) (time.Time, bool), flush func()) *scheduler {
-	return &scheduler{w: waker.New(), send: send, flush: flush}
+	return &scheduler{w: waker.New(), send: send, flush: flush, watchFD: -1}
+}
+
+// watch makes the scheduler the receiver of socket fd: it waits for fd
+// beside its timer and wake-ups, and calls drain (which must read fd
+// without blocking) at the top of each wake-up. A live frame that a
+// packet completes then goes out in the same wake-up, on the same thread,
+// instead of waking a reader thread and then this one. It reports false
+// when this platform's waker cannot wait for a descriptor: the caller then
+// reads fd on a goroutine of its own. Call it before run.
+func (sc *scheduler) watch(fd int, drain func()) bool {
+	if _, ok := sc.w.(waker.FDWaiter); !ok {
+		return false
+	}
+	sc.watchFD, sc.drain = fd, drain
+	return true
 }
 
 // add schedules s (at generation gen) to be sent at due.
@@ -110,7 +133,7 @@ func (sc *scheduler) add(s *Session, gen uint64, due time.Time) {
 func (sc *scheduler) post(ls *liveStream, f *liveFrame) {
 	sc.mu.Lock()
 	sc.posts = append(sc.posts, livePost{ls: ls, f: f})
-	first := len(sc.posts) == 1
+	first := len(sc.posts) == 1 && !sc.draining
 	sc.mu.Unlock()
 	if first {
 		sc.w.Wake()
@@ -136,7 +159,19 @@ func (sc *scheduler) run(ctx context.Context) {
 		batch []dueEntry
 		posts []livePost
 	)
+	fw, _ := sc.w.(waker.FDWaiter)
 	for ctx.Err() == nil {
+		if sc.drain != nil {
+			// What arrived while the last wake-up sent: a read that
+			// finds nothing costs one system call.
+			sc.mu.Lock()
+			sc.draining = true
+			sc.mu.Unlock()
+			sc.drain()
+			sc.mu.Lock()
+			sc.draining = false
+			sc.mu.Unlock()
+		}
 		now := time.Now()
 		sc.mu.Lock()
 		batch = batch[:0]
@@ -181,6 +216,10 @@ func (sc *scheduler) run(ctx context.Context) {
 		}
 		if wait < 0 {
 			wait = time.Hour
+		}
+		if sc.drain != nil {
+			fw.WaitFD(wait, sc.watchFD)
+			continue
 		}
 		sc.w.Wait(wait)
 	}

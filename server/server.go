@@ -50,6 +50,9 @@ type Server struct {
 	pending   []udpbatch.Datagrams
 	pendingSR []udpbatch.Datagrams
 	udpErrors atomic.Uint64
+	// rtpBuf is drainRTP's datagram scratch, owned by the scheduler
+	// goroutine.
+	rtpBuf []byte
 	// authFailures counts requests refused for credentials (RTSP and
 	// HTTP); refused counts connections and viewers refused by limits;
 	// httpViewers counts the MJPEG viewers now watching.
@@ -190,7 +193,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		f.start() // viewers that arrived before Serve
 	}
 	var wg sync.WaitGroup
-	wg.Add(6)
+	wg.Add(5)
 	s.tcpBatch = interleave.NewBatch(interleave.BatchOptions{})
 	go func() {
 		defer wg.Done()
@@ -198,7 +201,10 @@ func (s *Server) Serve(ctx context.Context) error {
 		_ = s.tcpBatch.Close()
 	}()
 	go func() { defer wg.Done(); s.readRTCP(ctx) }()
-	go func() { defer wg.Done(); s.readRTP() }()
+	if fd, ok := s.udp.batch.PollFD(); !ok || !s.sched.watch(fd, s.drainRTP) {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.readRTP() }()
+	}
 	go func() { defer wg.Done(); s.expireSessions(ctx) }()
 	go func() { defer wg.Done(); s.watchUnreachable(ctx) }()
 	go func() { defer wg.Done(); s.watchMedia(ctx) }()

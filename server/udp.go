@@ -78,10 +78,49 @@ func (u *udpPair) close() {
 	u.rtcp.Close()
 }
 
-// readRTP receives what arrives on the RTP port: UDP publishers' RTP goes
-// to their session (only from the address its SETUP declared, on the RTSP
-// peer's IP); the rest (players send a few packets there to open NAT
-// bindings) is dropped.
+// rtpDrainMax bounds the datagrams drainRTP reads in one scheduler
+// wake-up, so that a flood on the RTP port cannot delay file sessions'
+// frames: the rest is read in the next wake-up, at once.
+const rtpDrainMax = 256
+
+// drainRTP is readRTP for the scheduler's thread (scheduler.watch): it
+// reads what is queued on the RTP port without blocking and ingests it.
+// The scheduler owns the UDP publishers' ingest then.
+func (s *Server) drainRTP() {
+	if s.rtpBuf == nil {
+		s.rtpBuf = make([]byte, maxUDPPayload+1)
+	}
+	for range rtpDrainMax {
+		n, from, ok, err := s.udp.batch.ReadFromNow(s.rtpBuf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if !ok {
+			return
+		}
+		s.routeRTP(s.rtpBuf[:n], from)
+	}
+}
+
+// routeRTP hands a datagram of the RTP port to the UDP publisher it comes
+// from (only from the address its SETUP declared, on the RTSP peer's IP);
+// the rest (players send a few packets there to open NAT bindings) is
+// dropped.
+func (s *Server) routeRTP(b []byte, from netip.AddrPort) {
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	s.mu.Lock()
+	ss := s.byRTPSrc[from]
+	s.mu.Unlock()
+	if ss != nil && len(b) <= maxUDPPayload {
+		ss.pub.ingest(b, time.Now())
+	}
+}
+
+// readRTP receives what arrives on the RTP port (see routeRTP) on a
+// goroutine of its own, where the scheduler cannot (scheduler.watch).
 func (s *Server) readRTP() {
 	buf := make([]byte, maxUDPPayload+1)
 	for {
@@ -92,13 +131,7 @@ func (s *Server) readRTP() {
 			}
 			continue
 		}
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		s.mu.Lock()
-		ss := s.byRTPSrc[from]
-		s.mu.Unlock()
-		if ss != nil && n <= maxUDPPayload {
-			ss.pub.ingest(buf[:n], time.Now())
-		}
+		s.routeRTP(buf[:n], from)
 	}
 }
 

@@ -141,6 +141,12 @@ func (c *client) readUDP() {
 	if c.gro {
 		batch, size, oobSize = groBatch, groBuffer, udpbatch.GROControlSize
 	}
+	// Relay latency is measured to the kernel's receive time where it
+	// has one: when the server's send delivered the packet on loopback.
+	rxTime := c.relay != nil && udpbatch.EnableRxTime(c.rtp) == nil
+	if rxTime {
+		oobSize += udpbatch.RxTimeControlSize
+	}
 	pc := ipv4.NewPacketConn(c.rtp)
 	buf := make([]byte, batch*size)
 	oob := make([]byte, batch*oobSize)
@@ -157,6 +163,9 @@ func (c *client) readUDP() {
 		now := time.Now()
 		for i := range n {
 			m := &msgs[i]
+			if rxTime {
+				c.tr.rxAt, _ = udpbatch.RxTime(m.OOB[:m.NN])
+			}
 			if !c.gro {
 				c.tr.packet(m.Buffers[0][:min(m.N, size)], m.N, now)
 				continue

@@ -71,8 +71,15 @@
 //     until the clients have sent TEARDOWN, then sends its own. Relay
 //     latency: for each complete frame a client receives during the
 //     window, the time from the publisher writing that frame's last packet
-//     (its clock read just before the write) to the client reading the
-//     frame's marker packet, both in this process on the monotonic clock.
+//     (its clock read just before the write) to the frame's marker packet
+//     reaching the client. For UDP clients on Linux "reaching" is the
+//     kernel's receive time of that packet (SO_TIMESTAMPNS), which on
+//     loopback is the moment the server's send delivered it: the figure is
+//     how long the frame stayed in the server, without this process's own
+//     delay in reading 200 sockets on the same cores
+//     (relay_latency_to "kernel"); for TCP clients it is when the client
+//     read the packet ("read"). relay_read_latency_ms_p50 and _p99 always
+//     end at the read.
 //     Frames are identified across the server's re-packetization by the
 //     last 16 bytes of their entropy-coded data without the EOI marker,
 //     gathered across packets; the publisher keeps its last 256 frames.

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,16 @@ func checkRelayResult(t *testing.T, res *Result, clients int, publish string) {
 	p50, p99 := res.RelayLatencyMsP50, res.RelayLatencyMsP99
 	if p50 == nil || p99 == nil || *p50 <= 0 || *p99 < *p50 || *p99 > 1000 {
 		t.Fatalf("relay latency p50 %v p99 %v", p50, p99)
+	}
+	// UDP readers on Linux end the latency at the kernel's receive time,
+	// never after this process read the packet; TCP readers at the read.
+	want := "read"
+	if res.Transport == TransportUDP && runtime.GOOS == "linux" {
+		want = "kernel"
+	}
+	r50 := res.RelayReadLatencyMsP50
+	if res.RelayLatencyTo != want || r50 == nil || *r50 < *p50 {
+		t.Errorf("relay latency to %q (want %q): p50 %v, read p50 %v", res.RelayLatencyTo, want, *p50, r50)
 	}
 	// Every client gets about every frame of the window, matched.
 	if min := uint64(clients) * res.PublishFrames * 8 / 10; res.RelayFrames < min || res.RelayFramesUnmatched > res.RelayFrames/20 {

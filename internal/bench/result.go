@@ -86,6 +86,17 @@ type Result struct {
 	RelayLatencyMsP50 *float64 `json:"relay_latency_ms_p50"`
 	RelayLatencyMsP99 *float64 `json:"relay_latency_ms_p99"`
 	RelayLatencyMsMax *float64 `json:"relay_latency_ms_max,omitempty"`
+	// RelayLatencyTo says where the relay latency ends: "kernel" (UDP
+	// readers on Linux: the kernel's receive time of the frame's last
+	// packet, which on loopback is when the server's send delivered it, so
+	// the figure is how long the server kept the frame) or "read" (when
+	// the client read it, including this process's own delays).
+	RelayLatencyTo string `json:"relay_latency_to,omitempty"`
+	// RelayReadLatencyMsP50 and P99 always end at the client's read: with
+	// RelayLatencyTo "kernel", their difference from the figures above is
+	// this benchmark's own reading delay.
+	RelayReadLatencyMsP50 *float64 `json:"relay_read_latency_ms_p50,omitempty"`
+	RelayReadLatencyMsP99 *float64 `json:"relay_read_latency_ms_p99,omitempty"`
 	// RelayFrames counts the complete frames of the window (all clients)
 	// matched to a published frame, RelayFramesUnmatched the others.
 	RelayFrames          uint64 `json:"relay_frames,omitempty"`
@@ -124,15 +135,26 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 func (r *Result) aggregate(trs []*tracker) {
 	var lat []time.Duration
 	var evaluated uint64
-	var hist []uint64
+	var hist, readHist []uint64
+	kernel, read := false, false
 	for _, t := range trs {
 		t.learnPeriod() // a stream shorter than periodSteps steps
 		if t.hist != nil {
 			if hist == nil {
 				hist = make([]uint64, histBuckets)
 			}
+			if readHist == nil {
+				readHist = make([]uint64, histBuckets)
+			}
 			for i, c := range t.hist.counts {
 				hist[i] += uint64(c)
+			}
+			for i, c := range t.readHist.counts {
+				readHist[i] += uint64(c)
+			}
+			if t.relayMatched > 0 {
+				kernel = kernel || !t.rxAt.IsZero()
+				read = read || t.rxAt.IsZero()
 			}
 			r.RelayFrames += t.relayMatched
 			r.RelayFramesUnmatched += t.relayUnmatched
@@ -164,6 +186,16 @@ func (r *Result) aggregate(trs []*tracker) {
 		r.RelayLatencyMsP50 = usToMs(histPercentile(hist, 50))
 		r.RelayLatencyMsP99 = usToMs(histPercentile(hist, 99))
 		r.RelayLatencyMsMax = usToMs(histPercentile(hist, 100))
+		r.RelayReadLatencyMsP50 = usToMs(histPercentile(readHist, 50))
+		r.RelayReadLatencyMsP99 = usToMs(histPercentile(readHist, 99))
+		switch {
+		case kernel && !read:
+			r.RelayLatencyTo = "kernel"
+		case read && !kernel:
+			r.RelayLatencyTo = "read"
+		default:
+			r.RelayLatencyTo = "mixed"
+		}
 	}
 }
 

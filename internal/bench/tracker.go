@@ -92,10 +92,15 @@ type tracker struct {
 	// could not be read whole), the latency histogram and the marker
 	// packets of complete frames matched or not in the sent log during
 	// the window.
-	relay          *sentLog
-	roll           rollingTail
-	tailBad        bool
-	hist           *latencyHist
+	relay   *sentLog
+	roll    rollingTail
+	tailBad bool
+	hist    *latencyHist
+	// rxAt is the kernel's receive time of the packet being accounted
+	// (UDP, publish mode, Linux; zero when unknown), readHist the latency
+	// to the moment this process read the frame's last packet.
+	rxAt           time.Time
+	readHist       *latencyHist
 	relayMatched   uint64
 	relayUnmatched uint64
 }
@@ -108,7 +113,7 @@ func newTracker(clockRate int, periodTicks int64, relay *sentLog) *tracker {
 	}
 	t := &tracker{clockRate: int64(clockRate), periodTicks: periodTicks, relay: relay}
 	if relay != nil {
-		t.hist = new(latencyHist)
+		t.hist, t.readHist = new(latencyHist), new(latencyHist)
 	}
 	return t
 }
@@ -199,7 +204,14 @@ func (t *tracker) relayFrame(now time.Time) {
 	}
 	if !t.tailBad {
 		if d, ok := t.relay.latency(t.roll.fingerprint(), now); ok {
-			t.hist.add(d)
+			t.readHist.add(d)
+			if !t.rxAt.IsZero() {
+				// The frame left the server d - (now - rxAt) after
+				// the publisher's write; the rest is this process
+				// getting round to reading it. Wall clocks both.
+				d -= now.Round(0).Sub(t.rxAt)
+			}
+			t.hist.add(max(d, 0))
 			t.relayMatched++
 			return
 		}

@@ -1,7 +1,6 @@
 package udpbatch
 
 import (
-	"fmt"
 	"net"
 	"unsafe"
 
@@ -21,20 +20,7 @@ var GROControlSize = unix.CmsgSpace(4)
 // it is the receive-side counterpart of the GSO send mode. A reader must
 // give each read a buffer of up to 65535 bytes and split it.
 func EnableGRO(uc *net.UDPConn) error {
-	rc, err := uc.SyscallConn()
-	if err != nil {
-		return fmt.Errorf("udp gro: %w", err)
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 1)
-	}); err != nil {
-		return fmt.Errorf("udp gro: %w", err)
-	}
-	if serr != nil {
-		return fmt.Errorf("udp gro: %w", serr)
-	}
-	return nil
+	return enableOption(uc, "udp gro", unix.SOL_UDP, unix.UDP_GRO)
 }
 
 // GROSegmentSize returns the segment size carried by a SOL_UDP/UDP_GRO
@@ -42,21 +28,8 @@ func EnableGRO(uc *net.UDPConn) error {
 // 0 when there is none: the buffer is then a single datagram. It allocates
 // nothing.
 func GROSegmentSize(oob []byte) int {
-	hdrLen := unix.CmsgLen(0)
-	for len(oob) >= hdrLen {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < hdrLen || l > len(oob) {
-			return 0
-		}
-		if h.Level == unix.SOL_UDP && h.Type == unix.UDP_GRO && l >= hdrLen+4 {
-			return int(*(*int32)(unsafe.Pointer(&oob[hdrLen])))
-		}
-		next := unix.CmsgSpace(l - hdrLen)
-		if next > len(oob) {
-			return 0
-		}
-		oob = oob[next:]
+	if d := controlData(oob, unix.SOL_UDP, unix.UDP_GRO, 4); d != nil {
+		return int(*(*int32)(unsafe.Pointer(&d[0])))
 	}
 	return 0
 }

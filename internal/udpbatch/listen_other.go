@@ -3,6 +3,8 @@
 package udpbatch
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 )
@@ -27,6 +29,15 @@ func (c *Conn) SetWriteBuffer(n int) error { return c.uc.SetWriteBuffer(n) }
 
 // LocalAddr is the address the socket is bound to.
 func (c *Conn) LocalAddr() *net.UDPAddr { return c.uc.LocalAddr().(*net.UDPAddr) }
+
+// ReadFromNow is unsupported off Linux (see PollFD): the caller reads
+// with ReadFrom on a goroutine of its own.
+func (c *Conn) ReadFromNow(b []byte) (n int, from netip.AddrPort, ok bool, err error) {
+	return 0, netip.AddrPort{}, false, fmt.Errorf("udpbatch: read now: %w", errors.ErrUnsupported)
+}
+
+// PollFD has no descriptor to give off Linux: ok is always false.
+func (c *Conn) PollFD() (fd int, ok bool) { return -1, false }
 
 // ReadFrom reads one datagram; net.ErrClosed once Close was called.
 func (c *Conn) ReadFrom(b []byte) (int, netip.AddrPort, error) { return c.uc.ReadFromUDPAddrPort(b) }

@@ -145,25 +145,15 @@ func (q *errQueue) drain(fd uintptr) {
 func (q *errQueue) extendedErr() *unix.SockExtendedErr {
 	oob := unsafe.Slice((*byte)(unsafe.Pointer(&q.oobW[0])), len(q.oobW)*8)
 	oob = oob[:min(int(q.msg.Controllen), len(oob))]
-	hdrLen := unix.CmsgLen(0)
-	for len(oob) >= hdrLen {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		l := int(h.Len)
-		if l < hdrLen || l > len(oob) {
-			return nil
-		}
-		ok := h.Level == unix.IPPROTO_IP && h.Type == unix.IP_RECVERR ||
-			h.Level == unix.IPPROTO_IPV6 && h.Type == unix.IPV6_RECVERR
-		if ok && l-hdrLen >= int(unsafe.Sizeof(unix.SockExtendedErr{})) {
-			return (*unix.SockExtendedErr)(unsafe.Pointer(&oob[hdrLen]))
-		}
-		next := unix.CmsgSpace(l - hdrLen)
-		if next > len(oob) {
-			return nil
-		}
-		oob = oob[next:]
+	n := int(unsafe.Sizeof(unix.SockExtendedErr{}))
+	d := controlData(oob, unix.IPPROTO_IP, unix.IP_RECVERR, n)
+	if d == nil {
+		d = controlData(oob, unix.IPPROTO_IPV6, unix.IPV6_RECVERR, n)
 	}
-	return nil
+	if d == nil {
+		return nil
+	}
+	return (*unix.SockExtendedErr)(unsafe.Pointer(&d[0]))
 }
 
 // unreachableErr reports whether ee is an ICMP (or ICMPv6) destination

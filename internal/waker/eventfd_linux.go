@@ -35,6 +35,18 @@ func (w *eventWaker) Wait(d time.Duration) {
 	}
 }
 
+func (w *eventWaker) WaitFD(d time.Duration, fd int) bool {
+	ts := unix.NsecToTimespec(int64(d))
+	fds := [2]unix.PollFd{{Fd: int32(w.fd), Events: unix.POLLIN}, {Fd: int32(fd), Events: unix.POLLIN}}
+	n, _ := unix.Ppoll(fds[:], &ts, nil)
+	if n > 0 && fds[0].Revents != 0 {
+		_, _ = unix.Read(w.fd, w.buf[:]) // reset the counter
+	}
+	// POLLERR (an ICMP error queued) and POLLNVAL (closed) count too: the
+	// caller's read then reports them.
+	return n > 0 && fds[1].Revents != 0
+}
+
 func (w *eventWaker) Wake() {
 	w.mu.RLock()
 	defer w.mu.RUnlock()

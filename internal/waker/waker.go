@@ -32,8 +32,21 @@ type Waker interface {
 	Close()
 }
 
-// New returns the platform's cheapest waker: the eventfd one on Linux,
-// else (or when the kernel refuses an eventfd) NewTimer's.
+// FDWaiter is a Waker whose sleep can also end when a file descriptor
+// turns readable, so that one thread waits for its timer, its wake-ups and
+// a socket at once: the scheduler receives UDP publishers' RTP this way,
+// on its own thread, instead of keeping a second thread blocked in
+// recvfrom(2) (each of whose wake-ups costs a thread switch, and whose long
+// blocks make the Go runtime hand its P over and poll for it).
+type FDWaiter interface {
+	Waker
+	// WaitFD is Wait that also returns when fd is readable or has an
+	// error pending (ready true). A closed fd also makes it return.
+	WaitFD(d time.Duration, fd int) (ready bool)
+}
+
+// New returns the platform's cheapest waker: the eventfd one on Linux
+// (an FDWaiter), else (or when the kernel refuses an eventfd) NewTimer's.
 func New() Waker {
 	if w := newPlatform(); w != nil {
 		return w

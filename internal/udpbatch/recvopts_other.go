@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 )
 
 // GROControlSize is the control-message room a GRO read needs; off Linux
@@ -20,3 +21,14 @@ func EnableGRO(uc *net.UDPConn) error {
 
 // GROSegmentSize returns 0 off Linux: every read is one datagram.
 func GROSegmentSize(oob []byte) int { return 0 }
+
+// RxTimeControlSize is 0 off Linux: no receive timestamps.
+var RxTimeControlSize = 0
+
+// EnableRxTime reports errors.ErrUnsupported off Linux.
+func EnableRxTime(uc *net.UDPConn) error {
+	return fmt.Errorf("udp receive timestamps: %w", errors.ErrUnsupported)
+}
+
+// RxTime finds no receive time off Linux.
+func RxTime(oob []byte) (time.Time, bool) { return time.Time{}, false }

@@ -1,0 +1,75 @@
+package udpbatch
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestReadFromNow: on a socket from Listen, ReadFromNow reports nothing
+// queued without blocking, then returns each datagram with its sender
+// (IPv4 and IPv6, from a dual-stack socket), allocating nothing; PollFD
+// turns readable when a datagram is queued; after Close both report the
+// socket closed. A Conn from New has neither.
+func TestReadFromNow(t *testing.T) {
+	c := newConn(t, "[::]:0", testModes[len(testModes)-1])
+	fd, ok := c.PollFD()
+	if !ok || fd < 0 {
+		t.Fatalf("PollFD = %d, %v on a Conn from Listen", fd, ok)
+	}
+	buf := make([]byte, 64)
+	if n, _, ok, err := c.ReadFromNow(buf); ok || err != nil || n != 0 {
+		t.Fatalf("ReadFromNow on an empty socket = %d, %v, %v", n, ok, err)
+	}
+	port := c.LocalAddr().Port
+	for _, a := range []string{"127.0.0.1", "::1"} {
+		network := "udp4"
+		if a == "::1" {
+			network = "udp6"
+		}
+		peer, err := net.ListenUDP(network, &net.UDPAddr{IP: net.ParseIP(a)})
+		if err != nil {
+			t.Logf("no %s here: %v", a, err)
+			continue
+		}
+		defer peer.Close()
+		if _, err := peer.WriteToUDP([]byte("rtp"), &net.UDPAddr{IP: net.ParseIP(a), Port: port}); err != nil {
+			t.Fatal(err)
+		}
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, err := unix.Poll(pfd, 10_000); n != 1 || err != nil {
+			t.Fatalf("poll of PollFD = %d, %v with a datagram queued", n, err)
+		}
+		n, from, ok, err := c.ReadFromNow(buf)
+		want := peer.LocalAddr().(*net.UDPAddr).AddrPort()
+		if !ok || err != nil || string(buf[:n]) != "rtp" || netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) != want {
+			t.Fatalf("ReadFromNow = %q from %v, %v, %v; want rtp from %v", buf[:n], from, ok, err, want)
+		}
+		if _, err := peer.WriteToUDP([]byte("rtp"), &net.UDPAddr{IP: net.ParseIP(a), Port: port}); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = unix.Poll(pfd, 10_000)
+		if allocs := testing.AllocsPerRun(1, func() { _, _, _, _ = c.ReadFromNow(buf) }); allocs != 0 {
+			t.Errorf("ReadFromNow allocates %v times", allocs)
+		}
+	}
+	c.Close()
+	if _, _, _, err := c.ReadFromNow(buf); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("ReadFromNow after Close: %v", err)
+	}
+
+	uc := listen(t, "udp4", "127.0.0.1:0")
+	wc, err := New(uc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := wc.PollFD(); ok {
+		t.Error("PollFD of a Conn from New")
+	}
+	if _, _, _, err := wc.ReadFromNow(buf); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("ReadFromNow of a Conn from New: %v", err)
+	}
+}

@@ -9,7 +9,7 @@
 # floor (internal/benchpeer/gsofloor): the same packets sent to 200 GRO
 # receivers by a bare send loop. Relays: `rtpstream bench --publish`
 # publishes the same file (UDP) to our server (`serve --publish`; 200 UDP
-# and 200 TCP readers: "ours-relay") and to the gortsplib relay peer
+# and 200 TCP readers, and 20 UDP readers for latency: "ours-relay") and to the gortsplib relay peer
 # (internal/benchpeer/gortsplibrelay, 200 UDP readers: "gortsplib-relay"),
 # reporting relay latency too. HTTP: when this build's serve has --http,
 # the same server process of the 640x480 file also serves it as
@@ -122,6 +122,7 @@ relays() {
 		if URL=$(wait_for "$WORK/ours.out" '^stream .*/m640.mjpeg$' | awk '{print $2}'); then
 			relay_bench ours-relay "${URL%/*}/live/m640" "$PID" 200 udp
 			relay_bench ours-relay "${URL%/*}/live/m640" "$PID" 200 tcp
+			relay_bench ours-relay "${URL%/*}/live/m640" "$PID" 20 udp
 		else
 			echo "bench-compare: ours-relay FAILED: serve --publish did not start: $(tail -3 "$WORK/ours.err")" >&2
 		fi
@@ -229,7 +230,7 @@ cost = {}  # (run, label) -> µs/packet
 for line in open(sys.argv[1]):
     d = json.loads(line)
     v = d["server_cpu_us_per_packet"]
-    if v is None or d["stream"] != "640x480@30":
+    if v is None or d["stream"] != "640x480@30" or d["clients"] != 200:
         continue
     label = d["server"]
     if label in ("ours", "ours-relay"):
@@ -267,7 +268,7 @@ lat = {}
 for line in open(sys.argv[1]):
     d = json.loads(line)
     if d.get("relay_latency_ms_p99") is not None:
-        lat.setdefault(f'{d["server"]} {d["transport"]}', []).append(d["relay_latency_ms_p99"])
+        lat.setdefault(f'{d["server"]} {d["clients"]} {d["transport"]} readers ({d.get("relay_latency_to", "read")})', []).append(d["relay_latency_ms_p99"])
 for k, v in lat.items():
     print(f"{k} relay latency p99: {statistics.median(v):.2f} ms ({min(v):.2f}-{max(v):.2f}, {len(v)} runs)  [target <= 2 ms]")
 PY

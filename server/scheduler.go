@@ -31,11 +31,13 @@ type scheduler struct {
 	flush func()
 
 	// watchFD is a socket the scheduler receives on (see watch), -1 for
-	// none; drain reads what is queued there. draining is set (under mu)
-	// while drain runs, so that frames it posts wake no one: the loop
-	// collects them next.
+	// none; drain reads what is queued there and reports whether it
+	// stopped with more to read, or found the socket closed (the
+	// scheduler then stops watching it). draining is set (under mu) while drain
+	// runs, so that frames it posts wake no one: the loop collects them
+	// next.
 	watchFD  int
-	drain    func()
+	drain    func() (more, closed bool)
 	draining bool
 }
 
@@ -104,12 +106,15 @@ func newScheduler(send func(dueEntry, time.Time) (time.Time, bool), flush func()
 
 // watch makes the scheduler the receiver of socket fd: it waits for fd
 // beside its timer and wake-ups, and calls drain (which must read fd
-// without blocking) at the top of each wake-up. A live frame that a
+// without blocking) at the top of each wake-up that found fd readable.
+// What arrives while the scheduler sends is read as soon as it has
+// nothing due (the descriptor is still readable then, so the wait ends at
+// once). A live frame that a
 // packet completes then goes out in the same wake-up, on the same thread,
 // instead of waking a reader thread and then this one. It reports false
 // when this platform's waker cannot wait for a descriptor: the caller then
 // reads fd on a goroutine of its own. Call it before run.
-func (sc *scheduler) watch(fd int, drain func()) bool {
+func (sc *scheduler) watch(fd int, drain func() (more, closed bool)) bool {
 	if _, ok := sc.w.(waker.FDWaiter); !ok {
 		return false
 	}
@@ -160,17 +165,20 @@ func (sc *scheduler) run(ctx context.Context) {
 		posts []livePost
 	)
 	fw, _ := sc.w.(waker.FDWaiter)
+	readable := sc.drain != nil // whatever came before run
 	for ctx.Err() == nil {
-		if sc.drain != nil {
-			// What arrived while the last wake-up sent: a read that
-			// finds nothing costs one system call.
+		if readable {
 			sc.mu.Lock()
 			sc.draining = true
 			sc.mu.Unlock()
-			sc.drain()
+			more, closed := sc.drain()
 			sc.mu.Lock()
 			sc.draining = false
 			sc.mu.Unlock()
+			readable = more
+			if closed {
+				sc.drain = nil
+			}
 		}
 		now := time.Now()
 		sc.mu.Lock()
@@ -218,7 +226,7 @@ func (sc *scheduler) run(ctx context.Context) {
 			wait = time.Hour
 		}
 		if sc.drain != nil {
-			fw.WaitFD(wait, sc.watchFD)
+			readable = fw.WaitFD(wait, sc.watchFD)
 			continue
 		}
 		sc.w.Wait(wait)

@@ -195,16 +195,18 @@ func (s *Server) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(5)
 	s.tcpBatch = interleave.NewBatch(interleave.BatchOptions{})
+	// The scheduler reads the RTP port itself where it can (before it
+	// runs: watch is not safe beside run).
+	if fd, ok := s.udp.batch.PollFD(); !ok || !s.sched.watch(fd, s.drainRTP) {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.readRTP() }()
+	}
 	go func() {
 		defer wg.Done()
 		s.sched.run(ctx)
 		_ = s.tcpBatch.Close()
 	}()
 	go func() { defer wg.Done(); s.readRTCP(ctx) }()
-	if fd, ok := s.udp.batch.PollFD(); !ok || !s.sched.watch(fd, s.drainRTP) {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.readRTP() }()
-	}
 	go func() { defer wg.Done(); s.expireSessions(ctx) }()
 	go func() { defer wg.Done(); s.watchUnreachable(ctx) }()
 	go func() { defer wg.Done(); s.watchMedia(ctx) }()

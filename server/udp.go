@@ -84,9 +84,10 @@ func (u *udpPair) close() {
 const rtpDrainMax = 256
 
 // drainRTP is readRTP for the scheduler's thread (scheduler.watch): it
-// reads what is queued on the RTP port without blocking and ingests it.
-// The scheduler owns the UDP publishers' ingest then.
-func (s *Server) drainRTP() {
+// reads what is queued on the RTP port without blocking and ingests it,
+// and reports whether it stopped at rtpDrainMax with more to read or found
+// the socket closed. The scheduler owns the UDP publishers' ingest then.
+func (s *Server) drainRTP() (more, closed bool) {
 	if s.rtpBuf == nil {
 		s.rtpBuf = make([]byte, maxUDPPayload+1)
 	}
@@ -94,15 +95,16 @@ func (s *Server) drainRTP() {
 		n, from, ok, err := s.udp.batch.ReadFromNow(s.rtpBuf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				return
+				return false, true
 			}
 			continue
 		}
 		if !ok {
-			return
+			return false, false
 		}
 		s.routeRTP(s.rtpBuf[:n], from)
 	}
+	return true, false
 }
 
 // routeRTP hands a datagram of the RTP port to the UDP publisher it comes

@@ -20,6 +20,11 @@ const (
 	// sendBufferBytes is the RTP socket's send buffer: room for a burst of
 	// frames to many clients.
 	sendBufferBytes = 4 << 20
+	// recvBufferBytes is the RTP socket's receive buffer: UDP publishers'
+	// bursts wait there while the scheduler, which reads the port, sends
+	// a frame to many readers (a few ms). The kernel caps it at
+	// net.core.rmem_max unless the server may force it (CAP_NET_ADMIN).
+	recvBufferBytes = 8 << 20
 )
 
 // udpPair is the server's shared RTP (even) and RTCP (odd) sockets. Every
@@ -66,6 +71,7 @@ func listenUDPPair(host net.IP, disableGSO bool) (*udpPair, error) {
 			continue
 		}
 		_ = b.SetWriteBuffer(sendBufferBytes)
+		_, _ = b.SetReadBuffer(recvBufferBytes)
 		return &udpPair{rtcp: rtcpc, rtpPort: port, batch: b}, nil
 	}
 	return nil, fmt.Errorf("no free RTP/RTCP port pair on %s: %v", host, lastErr)

@@ -158,6 +158,35 @@ func (c *Conn) SetWriteBuffer(n int) error {
 	})
 }
 
+// SetReadBuffer asks for an n-byte receive buffer and returns the size the
+// kernel granted (SO_RCVBUF reads it back, doubled for its bookkeeping).
+// It forces the size past net.core.rmem_max where the process may
+// (SO_RCVBUFFORCE, CAP_NET_ADMIN), else the kernel caps it there: what
+// arrives while the socket's reader is busy waits in this buffer.
+func (c *Conn) SetReadBuffer(n int) (int, error) {
+	var got int
+	var serr error
+	do := func(fd uintptr) {
+		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n) != nil {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, n)
+		}
+		got, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
+	}
+	var err error
+	if c.sys.own == nil {
+		err = c.sys.rc.Control(do)
+	} else {
+		err = c.sys.own.Control(do)
+	}
+	if err == nil && serr != nil {
+		err = os.NewSyscallError("setsockopt", serr)
+	}
+	if err != nil {
+		return got, fmt.Errorf("udpbatch: receive buffer: %w", err)
+	}
+	return got, nil
+}
+
 // LocalAddr is the address the socket is bound to.
 func (c *Conn) LocalAddr() *net.UDPAddr {
 	if c.sys.own == nil {

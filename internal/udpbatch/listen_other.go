@@ -27,6 +27,10 @@ func Listen(network string, laddr *net.UDPAddr, opt Options) (*Conn, error) {
 // SetWriteBuffer sets the socket's send buffer.
 func (c *Conn) SetWriteBuffer(n int) error { return c.uc.SetWriteBuffer(n) }
 
+// SetReadBuffer asks for an n-byte receive buffer; off Linux the granted
+// size is not read back (0).
+func (c *Conn) SetReadBuffer(n int) (int, error) { return 0, c.uc.SetReadBuffer(n) }
+
 // LocalAddr is the address the socket is bound to.
 func (c *Conn) LocalAddr() *net.UDPAddr { return c.uc.LocalAddr().(*net.UDPAddr) }
 

@@ -73,3 +73,31 @@ func TestReadFromNow(t *testing.T) {
 		t.Errorf("ReadFromNow of a Conn from New: %v", err)
 	}
 }
+
+// TestSetReadBuffer: asking for a bigger receive buffer than the default
+// gets a bigger one (forced past net.core.rmem_max when the test may,
+// capped there otherwise), on a socket from Listen and one from New.
+func TestSetReadBuffer(t *testing.T) {
+	for _, c := range []*Conn{newConn(t, "127.0.0.1:0", testModes[0]), mustNew(t, listen(t, "udp4", "127.0.0.1:0"))} {
+		before, err := c.SetReadBuffer(1024)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.SetReadBuffer(8 << 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got <= before {
+			t.Errorf("receive buffer %d bytes after asking for 8 MiB, %d after asking for 1 KiB", got, before)
+		}
+	}
+}
+
+func mustNew(tb testing.TB, uc *net.UDPConn) *Conn {
+	tb.Helper()
+	c, err := New(uc, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}

@@ -414,21 +414,36 @@ func TestLivePeersGStreamerPublisher(t *testing.T) {
 // thread's last interleaved RTP write races its own connection flush
 // (seen with GST_DEBUG=rtspclientsink:5, before its TEARDOWN, which the
 // server still gets); that is not counted.
+//
+// GStreamer 1.22 also loses the EOS now and then (about 1 stop in 15, our
+// server of Dec 4 and of Dec 5 alike, by hand with SIGINT 0.2-1.6 s after
+// start): with GST_DEBUG=rtpsession:5 both internal sources send BYE, one
+// is created again, and the EOS never reaches the bus, so gst-launch sends
+// nothing more (no PAUSE, no TEARDOWN) and waits. Such a stop says nothing
+// about the server; the test tries again with a new publisher, up to 3
+// times, and fails if every publisher hangs or any gets an error response.
 func TestLivePeersGStreamerPublisherStops(t *testing.T) {
-	srv, addr := startServer(t, Config{Publish: true})
-	pub := startLivePeer(t, "gst-launch-1.0", "-e", "videotestsrc", "is-live=true", "!",
-		fmt.Sprintf("video/x-raw,format=I420,width=320,height=240,framerate=%d/1", liveFPS), "!",
-		"jpegenc", "!", "rtspclientsink", "location=rtsp://"+addr+"/live", "protocols=tcp")
-	waitPublishing(t, addr, "/live", pub)
-	// Stopped before its pipeline plays, gst-launch waits for an EOS that
-	// never comes: wait for frames first.
-	waitLiveFrames(t, srv, "/live", 5)
-	out, killed := pub.stop(t, syscall.SIGINT)
-	if killed {
-		t.Fatalf("rtspclientsink did not stop within 15 s of SIGINT:\n%s", out)
-	}
-	if strings.Contains(out, "error response") {
-		t.Errorf("rtspclientsink got an error response while stopping:\n%s", out)
+	const attempts = 3
+	for i := 1; ; i++ {
+		srv, addr := startServer(t, Config{Publish: true})
+		pub := startLivePeer(t, "gst-launch-1.0", "-e", "videotestsrc", "is-live=true", "!",
+			fmt.Sprintf("video/x-raw,format=I420,width=320,height=240,framerate=%d/1", liveFPS), "!",
+			"jpegenc", "!", "rtspclientsink", "location=rtsp://"+addr+"/live", "protocols=tcp")
+		waitPublishing(t, addr, "/live", pub)
+		// Stopped before its pipeline plays, gst-launch waits for an EOS that
+		// never comes: wait for frames first.
+		waitLiveFrames(t, srv, "/live", 5)
+		out, killed := pub.stop(t, syscall.SIGINT)
+		if strings.Contains(out, "error response") {
+			t.Fatalf("rtspclientsink got an error response while stopping:\n%s", out)
+		}
+		if !killed {
+			return
+		}
+		if i == attempts {
+			t.Fatalf("rtspclientsink did not stop within 15 s of SIGINT, %d times in a row; the last:\n%s", attempts, out)
+		}
+		t.Logf("rtspclientsink lost its EOS (attempt %d of %d); trying again", i, attempts)
 	}
 }
 

@@ -33,9 +33,9 @@ type scheduler struct {
 	// watchFD is a socket the scheduler receives on (see watch), -1 for
 	// none; drain reads what is queued there and reports whether it
 	// stopped with more to read, or found the socket closed (the
-	// scheduler then stops watching it). draining is set (under mu) while drain
-	// runs, so that frames it posts wake no one: the loop collects them
-	// next.
+	// scheduler then stops watching it). draining is set (under mu) while
+	// drain runs, so that frames it posts wake no one: the loop collects
+	// them next.
 	watchFD  int
 	drain    func() (more, closed bool)
 	draining bool
@@ -109,9 +109,9 @@ func newScheduler(send func(dueEntry, time.Time) (time.Time, bool), flush func()
 // without blocking) at the top of each wake-up that found fd readable.
 // What arrives while the scheduler sends is read as soon as it has
 // nothing due (the descriptor is still readable then, so the wait ends at
-// once). A live frame that a
-// packet completes then goes out in the same wake-up, on the same thread,
-// instead of waking a reader thread and then this one. It reports false
+// once). A live frame that a packet completes then goes out in the same
+// wake-up, on the same thread, instead of waking a reader thread and then
+// this one. It reports false
 // when this platform's waker cannot wait for a descriptor: the caller then
 // reads fd on a goroutine of its own. Call it before run.
 func (sc *scheduler) watch(fd int, drain func() (more, closed bool)) bool {

@@ -243,7 +243,7 @@ func (c *Conn) recv(b []byte, flags int) (n int, from netip.AddrPort, ok bool, e
 		if err := o.Control(func(fd uintptr) { n, rerr = o.recvfrom(fd, b, flags) }); err != nil {
 			return 0, netip.AddrPort{}, false, err
 		}
-		if c.sys.own.closed.Load() {
+		if o.closed.Load() {
 			return 0, netip.AddrPort{}, false, net.ErrClosed
 		}
 		switch {
@@ -254,7 +254,7 @@ func (c *Conn) recv(b []byte, flags int) (n int, from netip.AddrPort, ok bool, e
 		case rerr != nil && isAsync(rerr) && c.sys.errq.on():
 			// An ICMP error's pending errno (ReportUnreachable): collect
 			// the error queue, then read on.
-			_ = c.sys.own.Control(func(fd uintptr) { c.sys.errq.drain(fd) })
+			_ = o.Control(func(fd uintptr) { c.sys.errq.drain(fd) })
 			continue
 		case rerr != nil:
 			return 0, netip.AddrPort{}, false, os.NewSyscallError("recvfrom", rerr)

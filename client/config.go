@@ -102,6 +102,11 @@ type Config struct {
 	// Logger receives one line per event (never per packet).
 	// Default: discard.
 	Logger *slog.Logger
+	// FrameAlloc, when set, provides the buffer of each received frame's
+	// JPEG (rtpjpeg.Depacketizer.Alloc): a relay hands out memory it
+	// prepared between frames. Called on the receiving goroutine; the
+	// buffer is the frame's once returned. Default: a fresh allocation.
+	FrameAlloc func(size int) []byte
 }
 
 func (c Config) withDefaults() (Config, error) {

@@ -61,6 +61,7 @@ func newReceiver(transport string, cfg *Config, d *dialect, frames chan<- Frame)
 		frames:      frames,
 		firstPacket: make(chan struct{}),
 	}
+	r.depkt.Alloc = cfg.FrameAlloc
 	if d.nominalClock {
 		r.frameTick = uint32(cfg.LabFrameInterval * rtpjpeg.ClockRate / time.Second)
 	}

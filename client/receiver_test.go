@@ -74,3 +74,27 @@ func BenchmarkReceiverFrame(b *testing.B) {
 		<-frames
 	}
 }
+
+// TestReceiverFrameAlloc: Config.FrameAlloc provides each frame's JPEG
+// buffer.
+func TestReceiverFrameAlloc(t *testing.T) {
+	pkts := packetsOf(t)
+	var given [][]byte
+	cfg, _ := Config{FrameAlloc: func(size int) []byte {
+		b := make([]byte, 0, size)
+		given = append(given, b)
+		return b
+	}}.withDefaults()
+	frames := make(chan Frame, 4)
+	r := newReceiver(TransportUDP, &cfg, standard, frames)
+	for _, p := range pkts {
+		r.rtp(p, time.Now())
+	}
+	r.flush()
+	if len(frames) != 1 || len(given) != 1 {
+		t.Fatalf("%d frames, FrameAlloc called %d times", len(frames), len(given))
+	}
+	if f := <-frames; &f.JPEG[0] != &given[0][:1][0] {
+		t.Fatal("the frame is not in the buffer FrameAlloc gave")
+	}
+}

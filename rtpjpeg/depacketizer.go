@@ -54,6 +54,14 @@ type Depacketizer struct {
 	// reuses, valid only until the next Push, so that steady state does
 	// not allocate. By default every returned JPEG is freshly allocated.
 	ReuseOutput bool
+	// Alloc, when set (and ReuseOutput is not), provides the buffer of
+	// each returned JPEG: a slice with capacity for at least size bytes,
+	// which the Depacketizer fills from its start and then no longer
+	// touches. It lets a caller hand out memory it prepared ahead (a live
+	// server touches the pages between frames) instead of a fresh
+	// allocation whose page faults land on the frame's way through. A
+	// slice with too little capacity is ignored.
+	Alloc func(size int) []byte
 
 	// FramesComplete counts the JPEGs returned.
 	FramesComplete uint64
@@ -347,9 +355,15 @@ func (d *Depacketizer) place(off int, marker bool, data []byte) ([]byte, error) 
 }
 
 // outBuf returns an empty buffer with room for size bytes for a returned
-// JPEG: the reused one with ReuseOutput, else a fresh one.
+// JPEG: the reused one with ReuseOutput, else the caller's (Alloc) or a
+// fresh one.
 func (d *Depacketizer) outBuf(size int) []byte {
 	if !d.ReuseOutput {
+		if d.Alloc != nil {
+			if b := d.Alloc(size); cap(b) >= size {
+				return b[:0]
+			}
+		}
 		return make([]byte, 0, size)
 	}
 	if cap(d.out) < size {

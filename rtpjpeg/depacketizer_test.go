@@ -350,3 +350,32 @@ func BenchmarkDepacketizerPush(b *testing.B) {
 		b.Fatalf("%d frames complete, %d dropped, want %d", d.FramesComplete, d.FramesDropped, b.N)
 	}
 }
+
+// Alloc provides each returned JPEG's buffer when it is large enough; a
+// short one is ignored in favour of a fresh allocation.
+func TestDepacketizeAlloc(t *testing.T) {
+	src, pls := frameWith(t, func(*Frame) {})
+	for _, tc := range []struct {
+		name  string
+		extra int // capacity beyond what was asked for; < 0: too short
+		uses  bool
+	}{{"roomy", 4096, true}, {"exact", 0, true}, {"short", -1, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var given []byte
+			calls := 0
+			d := Depacketizer{Alloc: func(size int) []byte {
+				calls++
+				given = make([]byte, 7, size+tc.extra) // length is not kept
+				return given
+			}}
+			got := pushAll(t, &d, packets(pls, 90000, 0))
+			if len(got) != 1 || calls != 1 {
+				t.Fatalf("%d frames, Alloc called %d times", len(got), calls)
+			}
+			if shares := &got[0][:1][0] == &given[:1][0]; shares != tc.uses {
+				t.Fatalf("JPEG in the given buffer: %v, want %v", shares, tc.uses)
+			}
+			samePixels(t, got[0], src)
+		})
+	}
+}

@@ -94,6 +94,10 @@ type liveStream struct {
 	closed  bool
 	// rec records the path (record.go); nil when it does not record.
 	rec *pathRecorder
+	// warmJPEG and warmPk hold the memory of the next frame's JPEG (a
+	// publisher's depacketizer output) and packets, its pages touched
+	// ahead (warm.go).
+	warmJPEG, warmPk warmBuf
 }
 
 func newLiveStream(srv *Server, cfg PathConfig, dynamic bool) *liveStream {
@@ -262,8 +266,11 @@ func (ls *liveStream) newEpoch() uint64 {
 // source's timestamp (hasSrc false when it has none) and epoch the source
 // connection it came from.
 func (ls *liveStream) push(jpeg []byte, src uint32, hasSrc bool, epoch uint64, arrival time.Time) error {
-	pk, err := rtpjpeg.Packetize(jpeg, ls.srv.cfg.MTU)
-	if err != nil {
+	// The packets' buffer: the JPEG's size covers the scan and tables; a
+	// sixteenth more covers the RFC 2435 headers down to small MTUs
+	// (PacketizeTo allocates should it not).
+	pk := &rtpjpeg.Packetized{Buf: ls.warmPk.get(len(jpeg) + len(jpeg)/16 + 64)}
+	if err := rtpjpeg.PacketizeTo(pk, jpeg, ls.srv.cfg.MTU); err != nil {
 		ls.mu.Lock()
 		ls.dropped++
 		ls.mu.Unlock()
@@ -282,6 +289,13 @@ func (ls *liveStream) push(jpeg []byte, src uint32, hasSrc bool, epoch uint64, a
 	ls.mu.Unlock()
 	ls.srv.sched.post(ls, f)
 	return nil
+}
+
+// warm prepares the memory of the path's next frame (warmBuf); the
+// scheduler calls it after a frame of the path went out.
+func (ls *liveStream) warm() {
+	ls.warmJPEG.refill()
+	ls.warmPk.refill()
 }
 
 // countDropped counts a frame lost on the way in.

@@ -219,6 +219,7 @@ func (c *conn) setupRecord(req *rtsp.Request, now time.Time) *rtsp.Response {
 		}
 		ss.pub.ss = ss
 		ss.pub.depack.MaxFrameBytes = c.srv.cfg.MaxFrameBytes
+		ss.pub.depack.Alloc = ls.warmJPEG.get
 		ss.touch(now)
 		if !c.adopt(ss) || !c.srv.addSession(ss) {
 			c.forget(ss)

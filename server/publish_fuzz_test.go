@@ -93,10 +93,12 @@ func FuzzPublisherIngest(f *testing.F) {
 		ls.epoch = 1
 		p := &publisher{ls: ls, pt: rtpjpeg.PayloadType}
 		p.depack.MaxFrameBytes = fuzzMaxFrame
+		p.depack.Alloc = ls.warmJPEG.get // as a served publisher's
 		p.epoch.Store(1)
 		p.recording.Store(true)
 		now := time.Unix(1700000000, 0)
 		var seen uint64
+		var prev *liveFrame
 		for _, pkt := range splitRecords(data, 4096) {
 			now = now.Add(time.Millisecond)
 			p.ingest(pkt, now)
@@ -123,6 +125,13 @@ func FuzzPublisherIngest(f *testing.F) {
 			if len(last.pk.Payloads) == 0 {
 				t.Fatal("pushed a frame without payloads")
 			}
+			// A prepared buffer goes to one frame only: the frame
+			// before still holds what it held.
+			if prev != nil && (sameMemory(prev.jpeg, last.jpeg) || sameMemory(prev.pk.Buf, last.pk.Buf)) {
+				t.Fatal("two frames share a buffer")
+			}
+			prev = last
+			ls.warm() // as the scheduler does after sending it
 		}
 		// The scheduler does not run here: forget what was posted.
 		srv.sched.mu.Lock()

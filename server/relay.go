@@ -100,6 +100,8 @@ func (p *puller) pullRTSP(ctx context.Context, onFrame frameFunc) error {
 		UserAgent:   serverName,
 		// A relay that hears nothing for this long reconnects.
 		MediaTimeout: 5 * time.Second,
+		// Frames land in memory prepared after the frame before.
+		FrameAlloc: p.ls.warmJPEG.get,
 	}
 	if ccfg.Transport == "" {
 		ccfg.Transport = client.TransportAuto

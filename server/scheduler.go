@@ -26,6 +26,10 @@ type scheduler struct {
 	// deliver sends a posted live frame to its stream's readers (nil: live
 	// frames are dropped).
 	deliver func(ls *liveStream, f *liveFrame, now time.Time)
+	// prepare is called for each stream a wake-up delivered a frame of,
+	// after the flush, to get the stream ready for its next frame (nil:
+	// nothing to do).
+	prepare func(ls *liveStream)
 	// flush is called after each wake-up's entries were sent, to push out
 	// what send queued (nil: nothing to do).
 	flush func()
@@ -208,7 +212,6 @@ func (sc *scheduler) run(ctx context.Context) {
 					sc.deliver(p.ls, p.f, now)
 				}
 			}
-			clear(posts) // drop the frames' references
 			for i, e := range batch {
 				if next, ok := sc.send(e, now); ok {
 					sc.mu.Lock()
@@ -220,6 +223,12 @@ func (sc *scheduler) run(ctx context.Context) {
 			if sc.flush != nil {
 				sc.flush()
 			}
+			if sc.prepare != nil {
+				for _, p := range posts {
+					sc.prepare(p.ls)
+				}
+			}
+			clear(posts) // drop the frames' references
 			continue
 		}
 		if wait < 0 {

@@ -116,6 +116,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.authLimit = newAuthLimiter(cfg.AuthThrottle, s.log)
 	s.sched = newScheduler(s.sendDue, s.flush)
 	s.sched.deliver = s.deliverLive
+	s.sched.prepare = (*liveStream).warm
 	s.warnUnmatchedFiles(cfg.Files)
 	if err := s.SetPaths(cfg.Paths); err != nil {
 		return nil, err

@@ -36,6 +36,27 @@ func listen(tb testing.TB, network, addr string) *net.UDPConn {
 	return uc
 }
 
+// loopbackPeers opens a UDP socket on 127.0.0.1 and, where the machine has
+// IPv6, one on ::1 (both closed at test end): peers of a dual-stack Conn.
+func loopbackPeers(tb testing.TB) []*net.UDPConn {
+	tb.Helper()
+	var peers []*net.UDPConn
+	for _, network := range []string{"udp4", "udp6"} {
+		ip := net.IPv4(127, 0, 0, 1)
+		if network == "udp6" {
+			ip = net.IPv6loopback
+		}
+		pc, err := net.ListenUDP(network, &net.UDPAddr{IP: ip})
+		if err != nil {
+			tb.Logf("no %s here: %v", ip, err)
+			continue
+		}
+		tb.Cleanup(func() { pc.Close() })
+		peers = append(peers, pc)
+	}
+	return peers
+}
+
 // receiver opens a loopback receiver with a big receive buffer.
 func receiver(tb testing.TB, addr string) (*net.UDPConn, netip.AddrPort) {
 	tb.Helper()

@@ -49,24 +49,16 @@ func TestListenReadFromClose(t *testing.T) {
 func TestListenDualStack(t *testing.T) {
 	c := newConn(t, "[::]:0", testModes[len(testModes)/2])
 	port := c.LocalAddr().Port
-	for _, a := range []string{"127.0.0.1", "::1"} {
-		network := "udp4"
-		if a == "::1" {
-			network = "udp6"
-		}
-		pc, err := net.ListenUDP(network, &net.UDPAddr{IP: net.ParseIP(a)})
-		if err != nil {
-			t.Logf("no %s here: %v", a, err)
-			continue
-		}
-		defer pc.Close()
+	for _, pc := range loopbackPeers(t) {
+		ip := pc.LocalAddr().(*net.UDPAddr).IP
+		a := ip.String()
 		dst := pc.LocalAddr().(*net.UDPAddr).AddrPort()
 		hdrs, payloads := batch(repeat(3, 1388, 5)...)
 		if err := c.SendPackets(dst, hdrs, payloads); err != nil {
 			t.Fatalf("to %v: %v", dst, err)
 		}
 		expectDatagrams(t, c, pc, dst, hdrs, payloads)
-		if _, err := pc.WriteToUDP([]byte("x"), &net.UDPAddr{IP: net.ParseIP(a), Port: port}); err != nil {
+		if _, err := pc.WriteToUDP([]byte("x"), &net.UDPAddr{IP: ip, Port: port}); err != nil {
 			t.Fatal(err)
 		}
 		if _, from, err := c.ReadFrom(make([]byte, 8)); err != nil || from.Addr().Unmap().String() != a {

@@ -25,18 +25,9 @@ func TestReadFromNow(t *testing.T) {
 		t.Fatalf("ReadFromNow on an empty socket = %d, %v, %v", n, ok, err)
 	}
 	port := c.LocalAddr().Port
-	for _, a := range []string{"127.0.0.1", "::1"} {
-		network := "udp4"
-		if a == "::1" {
-			network = "udp6"
-		}
-		peer, err := net.ListenUDP(network, &net.UDPAddr{IP: net.ParseIP(a)})
-		if err != nil {
-			t.Logf("no %s here: %v", a, err)
-			continue
-		}
-		defer peer.Close()
-		if _, err := peer.WriteToUDP([]byte("rtp"), &net.UDPAddr{IP: net.ParseIP(a), Port: port}); err != nil {
+	for _, peer := range loopbackPeers(t) {
+		to := &net.UDPAddr{IP: peer.LocalAddr().(*net.UDPAddr).IP, Port: port}
+		if _, err := peer.WriteToUDP([]byte("rtp"), to); err != nil {
 			t.Fatal(err)
 		}
 		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
@@ -48,7 +39,7 @@ func TestReadFromNow(t *testing.T) {
 		if !ok || err != nil || string(buf[:n]) != "rtp" || netip.AddrPortFrom(from.Addr().Unmap(), from.Port()) != want {
 			t.Fatalf("ReadFromNow = %q from %v, %v, %v; want rtp from %v", buf[:n], from, ok, err, want)
 		}
-		if _, err := peer.WriteToUDP([]byte("rtp"), &net.UDPAddr{IP: net.ParseIP(a), Port: port}); err != nil {
+		if _, err := peer.WriteToUDP([]byte("rtp"), to); err != nil {
 			t.Fatal(err)
 		}
 		_, _ = unix.Poll(pfd, 10_000)

@@ -32,6 +32,17 @@ func liveReaderOn(t *testing.T, srv *Server) (*Server, *liveStream, *Session, *n
 	return srv, ls, ss, rtpc
 }
 
+// discard reads c until it is closed (the test's end closes it), so that
+// what a reader is sent never fills its buffer.
+func discard(c *net.UDPConn) {
+	buf := make([]byte, 65536)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
 // testFrames are two distinct RFC 2435-carriable JPEGs.
 func testFrames(srv *Server) [][]byte {
 	return [][]byte{patternFrame(srv, 0).jpeg, patternFrame(srv, 1).jpeg}
@@ -88,14 +99,7 @@ func TestDeliverLiveAllocs(t *testing.T) {
 	// The server listens but does not serve: no scheduler goroutine runs,
 	// so this test is the only user of the scheduler's send state.
 	srv, ls, ss, rtpc := liveReaderOn(t, listeningServer(t, Config{Publish: true}))
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			if _, err := rtpc.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
+	go discard(rtpc)
 	ep := ls.newEpoch()
 	jpg := testFrames(srv)[0]
 	f := &liveFrame{jpeg: jpg}

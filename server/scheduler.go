@@ -26,10 +26,9 @@ type scheduler struct {
 	// deliver sends a posted live frame to its stream's readers (nil: live
 	// frames are dropped).
 	deliver func(ls *liveStream, f *liveFrame, now time.Time)
-	// prepare is called for each stream a wake-up delivered a frame of,
-	// after the flush, to get the stream ready for its next frame (nil:
-	// nothing to do).
-	prepare func(ls *liveStream)
+	// sent is called for each live frame a wake-up delivered, after the
+	// flush put it on its way, with the time then (nil: nothing to do).
+	sent func(ls *liveStream, f *liveFrame, now time.Time)
 	// flush is called after each wake-up's entries were sent, to push out
 	// what send queued (nil: nothing to do).
 	flush func()
@@ -223,9 +222,10 @@ func (sc *scheduler) run(ctx context.Context) {
 			if sc.flush != nil {
 				sc.flush()
 			}
-			if sc.prepare != nil {
+			if sc.sent != nil && len(posts) > 0 {
+				done := time.Now()
 				for _, p := range posts {
-					sc.prepare(p.ls)
+					sc.sent(p.ls, p.f, done)
 				}
 			}
 			clear(posts) // drop the frames' references

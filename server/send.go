@@ -91,6 +91,16 @@ func (s *Server) deliverLive(ls *liveStream, f *liveFrame, now time.Time) {
 	}
 }
 
+// liveSent follows a live frame the scheduler has just sent (at now): it
+// records how long the frame stayed in the server, when it had readers,
+// and prepares the memory of the stream's next frame.
+func (s *Server) liveSent(ls *liveStream, f *liveFrame, now time.Time) {
+	if rs := ls.readers.Load(); rs != nil && len(*rs) > 0 && !f.arrival.IsZero() {
+		s.liveDelay.observe(now.Sub(f.arrival))
+	}
+	ls.warm()
+}
+
 // end closes an RTSP reader's session (with BYE) when its path ends.
 func (ss *Session) end(reason string) { ss.srv.closeSession(ss, reason) }
 

@@ -50,6 +50,9 @@ type Server struct {
 	pending   []udpbatch.Datagrams
 	pendingSR []udpbatch.Datagrams
 	udpErrors atomic.Uint64
+	// liveDelay times live frames through the server (Status.LiveDelay);
+	// the scheduler goroutine observes.
+	liveDelay delayHistogram
 	// rtpBuf is drainRTP's datagram scratch, owned by the scheduler
 	// goroutine.
 	rtpBuf []byte
@@ -116,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.authLimit = newAuthLimiter(cfg.AuthThrottle, s.log)
 	s.sched = newScheduler(s.sendDue, s.flush)
 	s.sched.deliver = s.deliverLive
-	s.sched.prepare = (*liveStream).warm
+	s.sched.sent = s.liveSent
 	s.warnUnmatchedFiles(cfg.Files)
 	if err := s.SetPaths(cfg.Paths); err != nil {
 		return nil, err

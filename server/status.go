@@ -21,6 +21,11 @@ type Status struct {
 	Refused      uint64 `json:"refused"`
 	// UDPSendErrors counts failed batched UDP sends.
 	UDPSendErrors uint64 `json:"udp_send_errors"`
+	// LiveDelay is how long live frames that had readers stayed in the
+	// server: from reading their last byte (a publisher's last packet, a
+	// relay's) to the end of the scheduler's send to every UDP reader
+	// (TCP readers: queued on their connections).
+	LiveDelay DelayHistogram `json:"live_delay"`
 }
 
 // StreamStatus describes one path.
@@ -83,6 +88,7 @@ func (s *Server) Status() Status {
 	out := Status{
 		Time: now, Started: s.started,
 		AuthFailures: s.authFailures.Load(), Refused: s.refused.Load(), UDPSendErrors: s.udpErrors.Load(),
+		LiveDelay: s.liveDelay.snapshot(),
 	}
 	byStream := map[*Stream][]ReaderStatus{}
 	s.mu.Lock()

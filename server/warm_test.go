@@ -130,10 +130,10 @@ func TestLiveFramesUseWarmBuffers(t *testing.T) {
 	}
 }
 
-// TestSchedulerPrepares: after a wake-up's live frames went out (the
-// flush), the scheduler calls prepare once per frame's stream, so the
-// buffers of the next frame are made off the frame's path.
-func TestSchedulerPrepares(t *testing.T) {
+// TestSchedulerSent: after a wake-up's live frames went out (the flush),
+// the scheduler calls sent once per frame, so the buffers of the next frame
+// are made off the frame's path and the delay covers the whole send.
+func TestSchedulerSent(t *testing.T) {
 	var mu sync.Mutex
 	var events []string
 	note := func(s string) {
@@ -146,8 +146,8 @@ func TestSchedulerPrepares(t *testing.T) {
 	name := map[*liveStream]string{a: "a", b: "b"}
 	sc.deliver = func(ls *liveStream, _ *liveFrame, _ time.Time) { note("deliver " + name[ls]) }
 	prepared := make(chan struct{})
-	sc.prepare = func(ls *liveStream) {
-		note("prepare " + name[ls])
+	sc.sent = func(ls *liveStream, _ *liveFrame, _ time.Time) {
+		note("sent " + name[ls])
 		if ls == b {
 			close(prepared)
 		}
@@ -162,11 +162,11 @@ func TestSchedulerPrepares(t *testing.T) {
 	select {
 	case <-prepared:
 	case <-time.After(10 * time.Second):
-		t.Fatal("no prepare after 10 s")
+		t.Fatal("no sent after 10 s")
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"deliver a", "deliver b", "flush", "prepare a", "prepare b"}; !slices.Equal(events, want) {
+	if want := []string{"deliver a", "deliver b", "flush", "sent a", "sent b"}; !slices.Equal(events, want) {
 		t.Fatalf("events %q, want %q", events, want)
 	}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // Status is the JSON of /api/status: every field of server.Status (time,
-// started, auth_failures, refused, udp_send_errors) with its streams
+// started, auth_failures, refused, udp_send_errors, live_delay) with its streams
 // extended by the URLs to copy, plus uptime_seconds and http_url. Counters
 // are totals since start: a script computes rates from two polls.
 type Status struct {

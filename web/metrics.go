@@ -65,10 +65,12 @@ var (
 		"Requests refused for their credentials (RTSP, HTTP streams, status page, API, metrics).", nil, nil)
 	descUDPSendErrors = prometheus.NewDesc("rtpstream_udp_send_errors_total",
 		"Failed batched UDP sends.", nil, nil)
+	descLiveDelay = prometheus.NewDesc("rtpstream_live_frame_delay_seconds",
+		"How long live frames with readers stayed in the server: from reading their last byte to the end of their send to every UDP reader (TCP: queued).", nil, nil)
 )
 
-// collector reads srv.Status() on each scrape: nothing on the send paths
-// is instrumented for it.
+// collector reads srv.Status() on each scrape: on the send paths only the
+// live delay histogram is counted (once per frame, by the scheduler).
 //
 // The server's packet, byte and frame figures are per reader and vanish
 // with their reader; readers and paths turn them into counters that never
@@ -90,7 +92,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descStreams, descReaders, descPublishing, descSentPackets, descSentBytes,
 		descSentFrames, descLate, descSkipped, descReceived, descReceivedDropped, descRRReaders, descLossMean,
 		descLossMax, descJitterMean, descJitterMax, descRelayConnected, descRelayReconnects, descRefused,
-		descAuthFailures, descUDPSendErrors} {
+		descAuthFailures, descUDPSendErrors, descLiveDelay} {
 		ch <- d
 	}
 }
@@ -217,6 +219,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRefused, prometheus.CounterValue, float64(st.Refused))
 	ch <- prometheus.MustNewConstMetric(descAuthFailures, prometheus.CounterValue, float64(st.AuthFailures))
 	ch <- prometheus.MustNewConstMetric(descUDPSendErrors, prometheus.CounterValue, float64(st.UDPSendErrors))
+	d := st.LiveDelay
+	buckets := make(map[float64]uint64, len(d.Bounds))
+	for i, b := range d.Bounds {
+		buckets[b] = d.Counts[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(descLiveDelay, d.Count, d.Sum, buckets)
 }
 
 // knownTransport says whether t is a reader transport we report.

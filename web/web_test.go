@@ -235,6 +235,13 @@ func TestStatusAndMetricsWhilePlaying(t *testing.T) {
 				t.Errorf("%s missing", name)
 			}
 		}
+		// The live delay is a histogram with its buckets even before any
+		// live frame (server.Status.LiveDelay; its counting is tested
+		// in server).
+		if f := first["rtpstream_live_frame_delay_seconds"]; f.GetType() != dto.MetricType_HISTOGRAM ||
+			len(f.GetMetric()) != 1 || len(f.GetMetric()[0].GetHistogram().GetBucket()) != 10 { // 9 bounds and +Inf
+			t.Errorf("rtpstream_live_frame_delay_seconds: %v", f)
+		}
 		for _, tr := range []string{"udp", "tcp"} {
 			for _, name := range []string{"rtpstream_sent_packets_total", "rtpstream_sent_bytes_total"} {
 				lbl := map[string]string{"transport": tr}

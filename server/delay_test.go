@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/rtpstream/rtpstream/internal/testenv"
 )
 
 // TestDelayHistogram: each delay lands in the first bucket whose bound
@@ -50,13 +52,7 @@ func TestLiveDelayObserved(t *testing.T) {
 	if err := ls.push(jpg, 0, true, ls.newEpoch(), arrival); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for srv.Status().LiveDelay.Count == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no live delay recorded 10 s after the frame")
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, with a deadline
-	}
+	testenv.WaitFor(t, 10*time.Second, "a live delay recorded", func() bool { return srv.Status().LiveDelay.Count > 0 })
 	st := srv.Status().LiveDelay
 	if st.Count != 1 {
 		t.Fatalf("%d frames timed, want 1 (the path without readers is not timed)", st.Count)
